@@ -1,0 +1,242 @@
+//! Decoding to 8-bit sRGB RGB. JPEG goes through `jpeg-decoder` so it can be
+//! shrunk in the DCT domain while decoding (much faster and smaller than decoding
+//! at full size and resizing); everything else goes through the `image` crate.
+
+use std::io::Cursor;
+
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
+
+use crate::detect::Format;
+use crate::probe::Header;
+use crate::{ImageError, Limits, Options};
+
+/// Pixels ready for orientation, plus what the decoder learnt on the way.
+pub(crate) struct Decoded {
+    pub image: RgbImage,
+    pub orientation: Orientation,
+}
+
+/// The JPEG shrink-on-load factor for an image displayed at `width` × `height`
+/// (after EXIF orientation): 1, 2, 4 or 8.
+///
+/// Picks the largest reduction after which both the whole image is still at least
+/// as large as the Full rendition and the crop region is still at least as large
+/// as the largest square, so shrinking never costs output resolution.
+pub fn decode_scale_for(width: u32, height: u32, options: &Options) -> u32 {
+    let long = width.max(height);
+    let need_full = options.full_max_side.min(long);
+    let crop_side = options.crop.map_or(width.min(height), |c| c.size);
+    let largest_square = options.square_sizes.iter().copied().max().unwrap_or(0);
+    let need_square = largest_square.min(crop_side);
+    [8, 4, 2]
+        .into_iter()
+        .find(|&d| long.div_ceil(d) >= need_full && crop_side / d >= need_square)
+        .unwrap_or(1)
+}
+
+/// Decodes the first frame of `bytes` (already probed as `header`). JPEGs are
+/// shrunk by `jpeg_scale` (1, 2, 4 or 8) while decoding; other formats ignore it.
+pub(crate) fn decode(
+    bytes: &[u8],
+    header: &Header,
+    jpeg_scale: u32,
+    limits: &Limits,
+) -> Result<Decoded, ImageError> {
+    let probe = &header.probe;
+    if probe.format == Format::Jpeg {
+        let image = decode_jpeg(bytes, probe.width, probe.height, jpeg_scale, limits)?;
+        return Ok(Decoded {
+            image,
+            orientation: header.orientation.unwrap_or(Orientation::NoTransforms),
+        });
+    }
+    let decoded = decode_other(bytes, probe.format, limits)?;
+    if decoded.image.dimensions() != (probe.width, probe.height) {
+        // The header we checked against the limits must describe what was decoded.
+        return Err(ImageError::corrupt("decoded size differs from the header"));
+    }
+    Ok(decoded)
+}
+
+fn decode_jpeg(
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+    scale: u32,
+    limits: &Limits,
+) -> Result<RgbImage, ImageError> {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    // Second line of defence behind the header check: CMYK is 4 bytes a pixel.
+    let max_buffer = limits.max_pixels.saturating_mul(4);
+    decoder.set_max_decoding_buffer_size(usize::try_from(max_buffer).unwrap_or(usize::MAX));
+    if scale > 1 {
+        let want = |side: u32| u16::try_from(side.div_ceil(scale)).unwrap_or(u16::MAX);
+        decoder
+            .scale(want(width), want(height))
+            .map_err(jpeg_error)?;
+    }
+    // `decode` only returns Ok after reading the EOI marker, so truncated files
+    // fail here instead of being padded with grey.
+    let data = decoder.decode().map_err(jpeg_error)?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| ImageError::corrupt("JPEG decoder returned no frame"))?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    let pixels = w as usize * h as usize;
+    use jpeg_decoder::PixelFormat as P;
+    if data.len() != pixels * info.pixel_format.pixel_bytes() {
+        return Err(ImageError::corrupt("JPEG decoder returned a short buffer"));
+    }
+    let rgb = match info.pixel_format {
+        P::RGB24 => data,
+        P::L8 => data.iter().flat_map(|&l| [l, l, l]).collect(),
+        P::L16 => data
+            .chunks_exact(2)
+            .flat_map(|c| {
+                let l = (u16::from_ne_bytes([c[0], c[1]]) >> 8) as u8;
+                [l, l, l]
+            })
+            .collect(),
+        P::CMYK32 => cmyk_to_rgb(&data),
+    };
+    RgbImage::from_raw(w, h, rgb).ok_or_else(|| ImageError::corrupt("JPEG buffer size mismatch"))
+}
+
+/// `jpeg-decoder` undoes Adobe's inverted storage (and the YCCK transform), so
+/// each pixel arrives as ink amounts: 0 = no ink. Without an ICC-managed
+/// conversion the usual naive model is good enough for an avatar:
+/// R = (1 − C)(1 − K).
+fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
+    let mul = |a: u8, b: u8| ((u32::from(255 - a) * u32::from(255 - b) + 127) / 255) as u8;
+    cmyk.chunks_exact(4)
+        .flat_map(|p| [mul(p[0], p[3]), mul(p[1], p[3]), mul(p[2], p[3])])
+        .collect()
+}
+
+fn jpeg_error(e: jpeg_decoder::Error) -> ImageError {
+    use jpeg_decoder::Error as E;
+    let detail = match e {
+        E::Io(ref io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "JPEG data ends early (truncated)"
+        }
+        E::Io(_) => "JPEG data could not be read",
+        E::Format(_) => "JPEG data is malformed",
+        E::Unsupported(_) => "JPEG uses a feature the decoder does not support",
+        E::Internal(_) => "JPEG decoder failed internally",
+    };
+    ImageError::corrupt(detail)
+}
+
+fn decode_other(bytes: &[u8], format: Format, limits: &Limits) -> Result<Decoded, ImageError> {
+    let image_format = match format {
+        Format::Png => ImageFormat::Png,
+        Format::Gif => ImageFormat::Gif,
+        Format::Bmp => ImageFormat::Bmp,
+        Format::WebP => ImageFormat::WebP,
+        Format::Jpeg => return Err(ImageError::corrupt("JPEG routed to the wrong decoder")),
+    };
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_side);
+    decoder_limits.max_image_height = Some(limits.max_side);
+    // Worst case is RGBA with 16-bit channels, plus room for decoder scratch space.
+    decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(1 << 24));
+    reader.limits(decoder_limits);
+    let name = format.name();
+    let mut decoder = reader.into_decoder().map_err(|e| image_error(name, e))?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    // GIF and animated WebP: `from_decoder` reads the first frame only.
+    let dynamic = DynamicImage::from_decoder(decoder).map_err(|e| image_error(name, e))?;
+    Ok(Decoded {
+        image: flatten(dynamic),
+        orientation,
+    })
+}
+
+/// Converts any decoded image to 8-bit RGB. The output is always JPEG, which has
+/// no alpha channel, so transparency is composited onto white.
+fn flatten(image: DynamicImage) -> RgbImage {
+    if !image.color().has_alpha() {
+        return image.into_rgb8();
+    }
+    let rgba = image.into_rgba8();
+    let (w, h) = rgba.dimensions();
+    let over_white =
+        |c: u8, a: u8| ((u32::from(c) * u32::from(a) + 255 * u32::from(255 - a) + 127) / 255) as u8;
+    let rgb: Vec<u8> = rgba
+        .as_raw()
+        .chunks_exact(4)
+        .flat_map(|p| {
+            [
+                over_white(p[0], p[3]),
+                over_white(p[1], p[3]),
+                over_white(p[2], p[3]),
+            ]
+        })
+        .collect();
+    // Same dimensions, three bytes a pixel: `from_raw` cannot fail here, but stay total.
+    RgbImage::from_raw(w, h, rgb).unwrap_or_else(|| RgbImage::new(w, h))
+}
+
+fn image_error(format: &'static str, e: image::ImageError) -> ImageError {
+    use image::ImageError as E;
+    let detail = match e {
+        E::IoError(ref io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            format!("{format} data ends early (truncated)")
+        }
+        E::IoError(_) => format!("{format} data could not be read"),
+        E::Decoding(_) => format!("{format} data is malformed"),
+        E::Limits(_) => format!("{format} decoder exceeded its memory limits"),
+        E::Unsupported(_) => format!("{format} uses a feature the decoder does not support"),
+        E::Parameter(_) | E::Encoding(_) => format!("{format} decoder failed"),
+    };
+    ImageError::corrupt(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_keeps_enough_resolution() {
+        let o = Options::default();
+        // 4224×3168: Full needs 2048 on the long side, so only 1/2 is possible.
+        assert_eq!(decode_scale_for(4224, 3168, &o), 2);
+        // 16384×12288: 1/8 still leaves 2048 and 1536 ≥ 648.
+        assert_eq!(decode_scale_for(16384, 12288, &o), 8);
+        // Small images are never shrunk.
+        assert_eq!(decode_scale_for(1600, 900, &o), 1);
+        // A small crop forces full resolution even on a big image.
+        let cropped = Options {
+            crop: Some(crate::CropBox {
+                x: 0,
+                y: 0,
+                size: 700,
+            }),
+            ..Options::default()
+        };
+        assert_eq!(decode_scale_for(16384, 12288, &cropped), 1);
+        let squares_only = Options {
+            full_max_side: 512,
+            ..Options::default()
+        };
+        assert_eq!(decode_scale_for(5312, 2988, &squares_only), 4);
+    }
+
+    #[test]
+    fn alpha_becomes_white() {
+        let mut rgba = image::RgbaImage::new(2, 1);
+        rgba.put_pixel(0, 0, image::Rgba([0, 0, 0, 0]));
+        rgba.put_pixel(1, 0, image::Rgba([10, 20, 30, 255]));
+        let rgb = flatten(DynamicImage::ImageRgba8(rgba));
+        assert_eq!(rgb.as_raw(), &vec![255, 255, 255, 10, 20, 30]);
+    }
+
+    #[test]
+    fn cmyk_ink_maps_to_rgb() {
+        assert_eq!(cmyk_to_rgb(&[0, 0, 0, 0]), vec![255, 255, 255]);
+        assert_eq!(cmyk_to_rgb(&[0, 0, 0, 255]), vec![0, 0, 0]);
+        assert_eq!(cmyk_to_rgb(&[255, 0, 0, 0]), vec![0, 255, 255]);
+    }
+}

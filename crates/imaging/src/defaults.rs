@@ -1,0 +1,37 @@
+//! Every default limit and output setting in one place, so the API layer and
+//! the documentation can quote them without digging through the pipeline.
+
+/// Largest accepted image, in pixels (width × height, as stored). 50 MP covers
+/// every current phone and most DSLRs while capping the decoded RGB buffer at
+/// about 150 MB.
+pub const MAX_PIXELS: u64 = 50_000_000;
+
+/// Longest accepted side, in pixels. Stops thin-strip bombs that stay under
+/// [`MAX_PIXELS`] but still make row buffers huge.
+pub const MAX_SIDE: u32 = 20_000;
+
+/// Most frames accepted in an animated GIF or WebP. Only the first frame is
+/// used, but a file with thousands of frames is a cheap denial-of-service.
+pub const MAX_FRAMES: u32 = 100;
+
+/// Largest accepted long-side / short-side ratio. A 20:1 strip would already
+/// make a useless avatar once cropped to a square.
+pub const MAX_ASPECT_RATIO: u32 = 20;
+
+/// Smallest accepted side, in pixels. 1 accepts anything that has pixels at all:
+/// tiny images are upscaled to the square sizes.
+pub const MIN_SIDE: u32 = 1;
+
+/// Square rendition sides, in pixels. 288 is the size Kantata suggests; the
+/// others cover 1×/2×/3× avatar displays in lists and profiles.
+pub const SQUARE_SIZES: [u32; 5] = [48, 96, 192, 288, 648];
+
+/// Longest side of the uncropped "full" rendition, in pixels (never upscaled).
+pub const FULL_MAX_SIDE: u32 = 2048;
+
+/// JPEG quality of every rendition (1–100). 85 is visually lossless for photos
+/// at about a third of the size of quality 95.
+pub const JPEG_QUALITY: u8 = 85;
+
+/// Largest output side we will ever produce: the JPEG format stores sides as u16.
+pub const MAX_OUTPUT_SIDE: u32 = 65_535;

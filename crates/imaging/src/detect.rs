@@ -1,0 +1,281 @@
+//! Format detection from magic bytes only. File names and declared content types
+//! are attacker-controlled, so they are never consulted.
+
+use crate::ImageError;
+
+/// An accepted input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Jpeg,
+    Png,
+    Gif,
+    Bmp,
+    WebP,
+}
+
+impl Format {
+    /// Short human name ("JPEG", "PNG", …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Jpeg => "JPEG",
+            Format::Png => "PNG",
+            Format::Gif => "GIF",
+            Format::Bmp => "BMP",
+            Format::WebP => "WebP",
+        }
+    }
+
+    /// IANA media type of the format.
+    pub fn media_type(&self) -> &'static str {
+        match self {
+            Format::Jpeg => "image/jpeg",
+            Format::Png => "image/png",
+            Format::Gif => "image/gif",
+            Format::Bmp => "image/bmp",
+            Format::WebP => "image/webp",
+        }
+    }
+}
+
+const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// Identifies the format of `bytes`, or names what they are instead.
+pub fn detect(bytes: &[u8]) -> Result<Format, ImageError> {
+    if bytes.is_empty() {
+        return Err(ImageError::Empty);
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Ok(Format::Jpeg);
+    }
+    if bytes.starts_with(PNG_MAGIC) {
+        return Ok(Format::Png);
+    }
+    if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        return Ok(Format::Gif);
+    }
+    if is_bmp(bytes) {
+        return Ok(Format::Bmp);
+    }
+    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        return Ok(Format::WebP);
+    }
+    Err(ImageError::Unsupported {
+        found: name_other(bytes),
+    })
+}
+
+/// "BM" alone is too weak (it is also the start of plenty of text), so the DIB
+/// header size must be one of the sizes that BMP versions actually use.
+fn is_bmp(bytes: &[u8]) -> bool {
+    if !bytes.starts_with(b"BM") {
+        return false;
+    }
+    match bytes.get(14..18) {
+        Some(&[a, b, c, d]) => matches!(
+            u32::from_le_bytes([a, b, c, d]),
+            12 | 16 | 40 | 52 | 56 | 64 | 108 | 124
+        ),
+        _ => false,
+    }
+}
+
+/// Names a rejected file as precisely as cheaply possible, for the error message.
+fn name_other(bytes: &[u8]) -> &'static str {
+    let starts = |magic: &[u8]| bytes.starts_with(magic);
+    if starts(b"%PDF") {
+        return "PDF document";
+    }
+    if starts(b"PK\x03\x04") || starts(b"PK\x05\x06") {
+        return "ZIP archive";
+    }
+    if starts(b"II*\0") || starts(b"MM\0*") {
+        return "TIFF image";
+    }
+    if starts(&[0x1F, 0x8B]) {
+        return "gzip archive";
+    }
+    if starts(b"BM") {
+        return "malformed BMP image";
+    }
+    if starts(b"RIFF") {
+        return "RIFF file that is not WebP";
+    }
+    if starts(&[0xFF, 0x0A]) || starts(b"\0\0\0\x0cJXL \r\n\x87\n") {
+        return "JPEG XL image";
+    }
+    if starts(b"\0\0\0\x0cjP  \r\n\x87\n") || starts(&[0xFF, 0x4F, 0xFF, 0x51]) {
+        return "JPEG 2000 image";
+    }
+    if starts(&[0, 0, 1, 0]) {
+        return "ICO image";
+    }
+    if starts(b"8BPS") {
+        return "Photoshop document";
+    }
+    if let Some(found) = iso_media(bytes) {
+        return found;
+    }
+    if let Some(found) = markup(bytes) {
+        return found;
+    }
+    if is_text(bytes) {
+        return "plain text";
+    }
+    "unknown binary data"
+}
+
+/// ISO base media files (HEIF/AVIF/MP4) start with an `ftyp` box whose brands say
+/// what they hold.
+fn iso_media(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.get(4..8) != Some(b"ftyp") {
+        return None;
+    }
+    let size = bytes
+        .get(0..4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
+    let end = size.clamp(12, 256).min(bytes.len());
+    // Major brand at 8..12, then minor version, then compatible brands.
+    let brands = bytes
+        .get(8..end)?
+        .chunks_exact(4)
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, b)| b);
+    let mut is_heif = false;
+    for brand in brands {
+        match brand {
+            b"avif" | b"avis" => return Some("HEIC/AVIF image"),
+            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
+                is_heif = true
+            }
+            _ => {}
+        }
+    }
+    Some(if is_heif {
+        "HEIC/AVIF image"
+    } else {
+        "video or other ISO media file"
+    })
+}
+
+/// SVG, XML and HTML, recognised after an optional BOM and leading whitespace.
+fn markup(bytes: &[u8]) -> Option<&'static str> {
+    let head = &bytes[..bytes.len().min(1024)];
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = head.get(start..)?;
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    if lower.starts_with(b"<svg") || (lower.starts_with(b"<!doctype svg")) {
+        return Some("SVG image");
+    }
+    if lower.starts_with(b"<?xml") || lower.starts_with(b"<!--") || lower.starts_with(b"<!doctype")
+    {
+        if has(b"<svg") {
+            return Some("SVG image");
+        }
+        if has(b"<html") || lower.starts_with(b"<!doctype html") {
+            return Some("HTML document");
+        }
+        if lower.starts_with(b"<?xml") {
+            return Some("XML document");
+        }
+    }
+    if lower.starts_with(b"<html") || lower.starts_with(b"<head") || lower.starts_with(b"<body") {
+        return Some("HTML document");
+    }
+    None
+}
+
+/// Printable ASCII or UTF-8 plus ordinary whitespace in the first 512 bytes.
+fn is_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(512)];
+    let text = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        // A multi-byte character cut by the 512-byte window is still text.
+        Err(e) if e.error_len().is_none() && head.len() - e.valid_up_to() < 4 => {
+            match std::str::from_utf8(&head[..e.valid_up_to()]) {
+                Ok(s) => s,
+                Err(_) => return false,
+            }
+        }
+        Err(_) => return false,
+    };
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r' | '\x0c'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(bytes: &[u8]) -> &'static str {
+        match detect(bytes) {
+            Err(ImageError::Unsupported { found }) => found,
+            other => panic!("expected Unsupported, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accepted_magics() {
+        assert_eq!(detect(b"\xFF\xD8\xFF\xE0rest"), Ok(Format::Jpeg));
+        assert_eq!(detect(b"\x89PNG\r\n\x1a\n...."), Ok(Format::Png));
+        assert_eq!(detect(b"GIF89a......"), Ok(Format::Gif));
+        assert_eq!(detect(b"GIF87a......"), Ok(Format::Gif));
+        assert_eq!(detect(b"RIFF\0\0\0\0WEBPVP8 "), Ok(Format::WebP));
+        let mut bmp = b"BM".to_vec();
+        bmp.extend_from_slice(&[0; 12]);
+        bmp.extend_from_slice(&40u32.to_le_bytes());
+        assert_eq!(detect(&bmp), Ok(Format::Bmp));
+        assert_eq!(detect(b""), Err(ImageError::Empty));
+    }
+
+    #[test]
+    fn names_the_rest() {
+        assert_eq!(
+            found(b"\xEF\xBB\xBF  <?xml version='1.0'?>\n<svg xmlns=''>"),
+            "SVG image"
+        );
+        assert_eq!(found(b"<SVG>"), "SVG image");
+        assert_eq!(found(b"\n\n<!DOCTYPE html><html>"), "HTML document");
+        assert_eq!(found(b"<html><body>"), "HTML document");
+        assert_eq!(found(b"<?xml version='1.0'?><feed/>"), "XML document");
+        assert_eq!(found(b"%PDF-1.4"), "PDF document");
+        assert_eq!(found(b"PK\x03\x04...."), "ZIP archive");
+        assert_eq!(found(b"II*\0...."), "TIFF image");
+        assert_eq!(found(b"MM\0*...."), "TIFF image");
+        assert_eq!(found(b"\x1f\x8b\x08\0"), "gzip archive");
+        assert_eq!(
+            found(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
+            "HEIC/AVIF image"
+        );
+        assert_eq!(
+            found(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"),
+            "HEIC/AVIF image"
+        );
+        assert_eq!(
+            found(b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic"),
+            "HEIC/AVIF image"
+        );
+        assert_eq!(
+            found(b"\0\0\0\x14ftypisom\0\0\0\0isom"),
+            "video or other ISO media file"
+        );
+        assert_eq!(found("hello, wörld\n".as_bytes()), "plain text");
+        assert_eq!(found(b"BMnot a bitmap at all"), "malformed BMP image");
+        assert_eq!(
+            found(&[0x00, 0x01, 0x02, 0x03, 0xF0]),
+            "unknown binary data"
+        );
+        assert_eq!(found(b"RIFF\0\0\0\0WAVEfmt "), "RIFF file that is not WebP");
+    }
+
+    #[test]
+    fn text_cut_mid_character_is_still_text() {
+        let mut s = "a".repeat(511).into_bytes();
+        s.extend_from_slice("é".as_bytes());
+        assert_eq!(found(&s), "plain text");
+    }
+}

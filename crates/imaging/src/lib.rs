@@ -1,0 +1,260 @@
+//! The profile-photo image pipeline: uploaded bytes and [`Options`] in, JPEG
+//! renditions out. Pure: no files, no network, no async; the only threads are a
+//! scoped helper that encodes the Full rendition beside the squares.
+//!
+//! Stages, one module each: [`detect`](detect()) (magic bytes) → [`probe`]
+//! (header-only dimensions, frame count and [`Limits`]) → decode (JPEG
+//! shrink-on-load; first frame only for GIF/WebP) → orient (EXIF orientation
+//! applied to the pixels) → crop (requested box, else centred square) → resize
+//! (Lanczos3) → encode (JPEG, no metadata).
+//!
+//! Output rules worth knowing:
+//! * Every rendition is a JPEG, which has no alpha channel: **transparent pixels
+//!   are composited onto white**.
+//! * Output is 8-bit sRGB RGB. 16-bit inputs are reduced to 8 bits, palettes and
+//!   greyscale expanded, CMYK converted with the naive ink model (no ICC).
+//! * No metadata survives: no EXIF (so no GPS), XMP, IPTC, ICC profile or comment.
+//! * Deterministic: the same bytes and options give byte-identical renditions.
+
+mod crop;
+mod decode;
+pub mod defaults;
+mod detect;
+mod encode;
+mod error;
+mod orient;
+mod probe;
+mod resize;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+pub use decode::decode_scale_for;
+pub use detect::{detect, Format};
+pub use error::ImageError;
+pub use probe::{check_size, probe};
+
+/// Input limits, checked from the header before any pixel is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most pixels (width × height) accepted.
+    pub max_pixels: u64,
+    /// Longest side accepted.
+    pub max_side: u32,
+    /// Most frames accepted (animated GIF/PNG/WebP); counting stops at max + 1.
+    pub max_frames: u32,
+    /// Largest long side / short side ratio accepted.
+    pub max_aspect_ratio: u32,
+    /// Smallest side accepted (values below 1 act as 1).
+    pub min_side: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_pixels: defaults::MAX_PIXELS,
+            max_side: defaults::MAX_SIDE,
+            max_frames: defaults::MAX_FRAMES,
+            max_aspect_ratio: defaults::MAX_ASPECT_RATIO,
+            min_side: defaults::MIN_SIDE,
+        }
+    }
+}
+
+/// A square crop, in pixels of the *displayed* source (after EXIF orientation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CropBox {
+    pub x: u32,
+    pub y: u32,
+    pub size: u32,
+}
+
+/// What to produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub limits: Limits,
+    /// Sides of the square renditions, in output order. Each is clamped to
+    /// 1..=65535 (the JPEG maximum).
+    pub square_sizes: Vec<u32>,
+    /// Longest side of the uncropped Full rendition (clamped to 1..=65535).
+    pub full_max_side: u32,
+    /// JPEG quality, 1–100 (clamped).
+    pub jpeg_quality: u8,
+    /// Region for the squares; `None` means the centred square.
+    pub crop: Option<CropBox>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits::default(),
+            square_sizes: defaults::SQUARE_SIZES.to_vec(),
+            full_max_side: defaults::FULL_MAX_SIDE,
+            jpeg_quality: defaults::JPEG_QUALITY,
+            crop: None,
+        }
+    }
+}
+
+/// What the header says about an accepted file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    pub format: Format,
+    /// Width as stored, before EXIF orientation.
+    pub width: u32,
+    /// Height as stored, before EXIF orientation.
+    pub height: u32,
+    /// Frame count (1 for still images; capped at `max_frames + 1`).
+    pub frames: u32,
+}
+
+/// Which rendition a [`Rendition`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RenditionKind {
+    /// A side × side square cut from the crop region.
+    Square(u32),
+    /// The whole displayed image, long side at most `full_max_side`.
+    Full,
+}
+
+/// One encoded output image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendition {
+    pub kind: RenditionKind,
+    pub width: u32,
+    pub height: u32,
+    /// A baseline JFIF JPEG without any metadata.
+    pub jpeg: Vec<u8>,
+}
+
+/// The result of [`process`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    pub source: Probe,
+    /// Squares in the order of `Options::square_sizes`, then Full last.
+    pub renditions: Vec<Rendition>,
+}
+
+/// How [`process`] went about it, for tests, logs and benchmarks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// JPEG shrink-on-load denominator: 1 (full size), 2, 4 or 8. Always 1 for
+    /// other formats.
+    pub scale_denominator: u32,
+    /// Size of the decoded pixels, as stored (before orientation).
+    pub decoded_width: u32,
+    pub decoded_height: u32,
+    /// EXIF orientation value applied (1 = none).
+    pub exif_orientation: u8,
+    /// Displayed size of the source at full resolution (after orientation).
+    pub displayed_width: u32,
+    pub displayed_height: u32,
+}
+
+/// Decodes `bytes` and produces the renditions that `options` asks for.
+///
+/// Panics inside decoders are caught and reported as [`ImageError::Corrupt`].
+pub fn process(bytes: &[u8], options: &Options) -> Result<Processed, ImageError> {
+    process_with_stats(bytes, options).map(|(processed, _)| processed)
+}
+
+/// [`process`], also reporting how the work was done.
+pub fn process_with_stats(
+    bytes: &[u8],
+    options: &Options,
+) -> Result<(Processed, Stats), ImageError> {
+    match catch_unwind(AssertUnwindSafe(|| run(bytes, options))) {
+        Ok(result) => result,
+        Err(_) => Err(ImageError::corrupt("decoder panicked")),
+    }
+}
+
+fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError> {
+    let header = probe::read_header(bytes, &options.limits)?;
+    let source = header.probe;
+    let full_max_side = options.full_max_side.clamp(1, defaults::MAX_OUTPUT_SIDE);
+    let square_sizes: Vec<u32> = options
+        .square_sizes
+        .iter()
+        .map(|&s| s.clamp(1, defaults::MAX_OUTPUT_SIDE))
+        .collect();
+
+    // JPEG knows its orientation from the header, so the shrink factor and the
+    // crop check can happen before decoding; other formats learn it while decoding.
+    let mut scale = 1;
+    if source.format == Format::Jpeg {
+        let o = header
+            .orientation
+            .unwrap_or(image::metadata::Orientation::NoTransforms);
+        let (w, h) = orient::displayed_size(source.width, source.height, o);
+        if let Some(c) = &options.crop {
+            crop::validate(c, w, h)?;
+        }
+        let sizing = Options {
+            square_sizes: square_sizes.clone(),
+            full_max_side,
+            ..options.clone()
+        };
+        scale = decode_scale_for(w, h, &sizing);
+    }
+
+    let decoded = decode::decode(bytes, &header, scale, &options.limits)?;
+    let (decoded_width, decoded_height) = decoded.image.dimensions();
+    let orientation = decoded.orientation;
+    let displayed = orient::displayed_size(source.width, source.height, orientation);
+    if let Some(c) = &options.crop {
+        crop::validate(c, displayed.0, displayed.1)?;
+    }
+    let image = orient::apply(decoded.image, orientation);
+    let region = crop::region(options.crop.as_ref(), displayed, image.dimensions());
+    let (full_w, full_h) = resize::full_size(displayed.0, displayed.1, full_max_side);
+    let quality = options.jpeg_quality;
+
+    // The Full rendition is the largest single job; do it beside the squares.
+    let (full, squares) = std::thread::scope(|scope| {
+        let full = scope.spawn(|| -> Result<Rendition, ImageError> {
+            let jpeg = if image.dimensions() == (full_w, full_h) {
+                encode::encode(&image, quality)?
+            } else {
+                let mut resizer = fast_image_resize::Resizer::new();
+                let scaled = resize::resize(&mut resizer, &image, None, full_w, full_h)?;
+                encode::encode(&scaled, quality)?
+            };
+            Ok(Rendition {
+                kind: RenditionKind::Full,
+                width: full_w,
+                height: full_h,
+                jpeg,
+            })
+        });
+        let squares = (|| -> Result<Vec<Rendition>, ImageError> {
+            let mut resizer = fast_image_resize::Resizer::new();
+            resize::squares(&mut resizer, &image, region, &square_sizes)?
+                .into_iter()
+                .map(|(size, img)| {
+                    Ok(Rendition {
+                        kind: RenditionKind::Square(size),
+                        width: size,
+                        height: size,
+                        jpeg: encode::encode(&img, quality)?,
+                    })
+                })
+                .collect()
+        })();
+        let full = full
+            .join()
+            .unwrap_or_else(|_| Err(ImageError::corrupt("encoder panicked")));
+        (full, squares)
+    });
+    let mut renditions = squares?;
+    renditions.push(full?);
+
+    let stats = Stats {
+        scale_denominator: scale,
+        decoded_width,
+        decoded_height,
+        exif_orientation: orientation.to_exif(),
+        displayed_width: displayed.0,
+        displayed_height: displayed.1,
+    };
+    Ok((Processed { source, renditions }, stats))
+}
