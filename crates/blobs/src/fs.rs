@@ -283,7 +283,11 @@ fn delete_blocking(root: &Path, path: &Path) -> Result<(), BlobError> {
     }
     let mut dir = path.parent();
     if let Some(parent) = dir {
-        fsync_dir(parent).map_err(|e| io_error("fsync", parent, e))?;
+        match fsync_dir(parent) {
+            // A concurrent delete may already have pruned the directory.
+            Err(e) if !is_absent(&e) => return Err(io_error("fsync", parent, e)),
+            _ => {}
+        }
     }
     // Prune directories left empty, stopping at the first non-empty one.
     while let Some(d) = dir {

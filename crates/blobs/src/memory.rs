@@ -8,11 +8,13 @@ use chrono::{DateTime, Utc};
 
 use crate::{filter_and_sort, BlobError, BlobKey, BlobMeta, BlobStore};
 
+type Blobs = BTreeMap<BlobKey, (Bytes, DateTime<Utc>)>;
+
 /// A [`BlobStore`] kept in process memory. Cloning is not supported: share it
 /// through an `Arc`. Everything is lost on drop.
 #[derive(Debug, Default)]
 pub struct MemoryBlobStore {
-    blobs: Mutex<BTreeMap<BlobKey, (Bytes, DateTime<Utc>)>>,
+    blobs: Mutex<Blobs>,
 }
 
 impl MemoryBlobStore {
@@ -21,10 +23,7 @@ impl MemoryBlobStore {
         Self::default()
     }
 
-    fn lock(
-        &self,
-    ) -> Result<std::sync::MutexGuard<'_, BTreeMap<BlobKey, (Bytes, DateTime<Utc>)>>, BlobError>
-    {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Blobs>, BlobError> {
         self.blobs
             .lock()
             .map_err(|_| BlobError::Other("memory blob store lock poisoned".into()))

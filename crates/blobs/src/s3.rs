@@ -279,6 +279,13 @@ fn is_transient(e: &(dyn StdError + 'static)) -> bool {
                 return true;
             }
         }
+        // object_store's HttpError is usually skipped in the chain (its
+        // wrapper is `#[error(transparent)]`): look at reqwest's error too.
+        if let Some(r) = err.downcast_ref::<reqwest::Error>() {
+            if r.is_timeout() || r.is_connect() || r.is_request() || r.is_body() {
+                return true;
+            }
+        }
         if err.downcast_ref::<std::io::Error>().is_some() {
             return true;
         }
