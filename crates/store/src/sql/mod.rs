@@ -1,0 +1,6 @@
+//! The two SQL backends. They differ only in how they connect and in a couple of dialect
+//! constants; every query lives once, in `shared.rs`, which each backend module includes with
+//! its own `Db` and `Store` types so that sqlx checks the code against both databases.
+
+pub mod postgres;
+pub mod sqlite;
