@@ -1,0 +1,97 @@
+//! JPEG shrink-on-load: large sources are decoded at 1/2, 1/4 or 1/8 scale in
+//! the DCT domain when the outputs allow it.
+
+use portrait_imaging::{decode_scale_for, process_with_stats, CropBox, Options, RenditionKind};
+
+/// A smooth gradient JPEG of the given size, made with the crate's own encoder.
+fn gradient_jpeg(width: u16, height: u16) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(usize::from(width) * usize::from(height) * 3);
+    for y in 0..height {
+        for x in 0..width {
+            rgb.extend_from_slice(&[
+                (u32::from(x) * 255 / u32::from(width)) as u8,
+                (u32::from(y) * 255 / u32::from(height)) as u8,
+                128,
+            ]);
+        }
+    }
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 80)
+        .encode(&rgb, width, height, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    out
+}
+
+#[test]
+fn a_large_jpeg_is_decoded_at_reduced_scale() {
+    let bytes = gradient_jpeg(4400, 3000);
+    let (p, stats) = process_with_stats(&bytes, &Options::default()).expect("process");
+    assert_eq!(stats.scale_denominator, 2);
+    assert_eq!((stats.decoded_width, stats.decoded_height), (2200, 1500));
+    let full = p.renditions.last().expect("full");
+    assert_eq!(
+        (full.kind, full.width, full.height),
+        (RenditionKind::Full, 2048, 1396)
+    );
+
+    // Without the Full rendition's 2048 px, 1/4 is enough for the 648 square.
+    let small_full = Options {
+        full_max_side: 1024,
+        ..Options::default()
+    };
+    let (p, stats) = process_with_stats(&bytes, &small_full).expect("process");
+    assert_eq!(stats.scale_denominator, 4);
+    assert_eq!((stats.decoded_width, stats.decoded_height), (1100, 750));
+    assert_eq!(p.renditions[4].kind, RenditionKind::Square(648));
+    assert_eq!(p.renditions[4].width, 648);
+
+    // A small crop needs every source pixel.
+    let cropped = Options {
+        crop: Some(CropBox {
+            x: 100,
+            y: 100,
+            size: 700,
+        }),
+        full_max_side: 1024,
+        ..Options::default()
+    };
+    let (_, stats) = process_with_stats(&bytes, &cropped).expect("process");
+    assert_eq!(stats.scale_denominator, 1);
+}
+
+#[test]
+fn small_jpegs_and_other_formats_are_decoded_at_full_size() {
+    let bytes = gradient_jpeg(1600, 900);
+    let (_, stats) = process_with_stats(&bytes, &Options::default()).expect("process");
+    assert_eq!(stats.scale_denominator, 1);
+    assert_eq!(decode_scale_for(1600, 900, &Options::default()), 1);
+    assert_eq!(decode_scale_for(16000, 12000, &Options::default()), 4);
+}
+
+#[test]
+fn crop_box_keeps_its_place_after_shrinking() {
+    // Gradient: red grows to the right, green grows downwards.
+    let bytes = gradient_jpeg(4400, 3000);
+    let options = Options {
+        crop: Some(CropBox {
+            x: 3300,
+            y: 2000,
+            size: 800,
+        }),
+        full_max_side: 512,
+        square_sizes: vec![96],
+        ..Options::default()
+    };
+    let (p, stats) = process_with_stats(&bytes, &options).expect("process");
+    assert_eq!(stats.scale_denominator, 8);
+    let mut d = jpeg_decoder::Decoder::new(&p.renditions[0].jpeg[..]);
+    let px = d.decode().expect("decode");
+    let centre = (48 * 96 + 48) * 3;
+    // Centre of the box is (3700, 2400): red ≈ 3700/4400·255 ≈ 214, green ≈ 204.
+    assert!(px[centre].abs_diff(214) <= 6, "red {}", px[centre]);
+    assert!(
+        px[centre + 1].abs_diff(204) <= 6,
+        "green {}",
+        px[centre + 1]
+    );
+}
