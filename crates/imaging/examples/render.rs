@@ -39,12 +39,14 @@ fn main() {
         match last {
             Some(Ok((p, stats))) => {
                 println!(
-                    "{}: {}x{} {} -> 1/{} decode, best of {runs}: {best:?}",
+                    "{}: {}x{} {} -> 1/{} decode, best of {runs}: {best:?} (last run: decode {:?}, render {:?})",
                     file.display(),
                     p.source.width,
                     p.source.height,
                     p.source.format.name(),
-                    stats.scale_denominator
+                    stats.scale_denominator,
+                    stats.decode_time,
+                    stats.render_time
                 );
                 if let Some(dir) = &out {
                     let stem = file

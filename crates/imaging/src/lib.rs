@@ -27,6 +27,7 @@ mod probe;
 mod resize;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 pub use decode::decode_scale_for;
 pub use detect::{detect, Format};
@@ -148,6 +149,10 @@ pub struct Stats {
     /// Displayed size of the source at full resolution (after orientation).
     pub displayed_width: u32,
     pub displayed_height: u32,
+    /// Wall time spent probing and decoding (including colour conversion).
+    pub decode_time: Duration,
+    /// Wall time spent orienting, resizing and encoding all renditions.
+    pub render_time: Duration,
 }
 
 /// Decodes `bytes` and produces the renditions that `options` asks for.
@@ -169,6 +174,7 @@ pub fn process_with_stats(
 }
 
 fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError> {
+    let started = Instant::now();
     let header = probe::read_header(bytes, &options.limits)?;
     let source = header.probe;
     let full_max_side = options.full_max_side.clamp(1, defaults::MAX_OUTPUT_SIDE);
@@ -199,6 +205,7 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
 
     let decoded = decode::decode(bytes, &header, scale, &options.limits)?;
     let (decoded_width, decoded_height) = decoded.image.dimensions();
+    let decode_time = started.elapsed();
     let orientation = decoded.orientation;
     let displayed = orient::displayed_size(source.width, source.height, orientation);
     if let Some(c) = &options.crop {
@@ -255,6 +262,8 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
         exif_orientation: orientation.to_exif(),
         displayed_width: displayed.0,
         displayed_height: displayed.1,
+        decode_time,
+        render_time: started.elapsed().saturating_sub(decode_time),
     };
     Ok((Processed { source, renditions }, stats))
 }

@@ -179,3 +179,40 @@ fn cmyk_jpeg_has_plausible_colours() {
         assert!((ours[c] - (255.0 - reference[c])).abs() > (ours[c] - reference[c]).abs());
     }
 }
+
+#[test]
+fn animated_webp_and_apng_use_the_first_frame() {
+    for (name, format) in [
+        ("animated-3frames-80x60.webp", Format::WebP),
+        ("animated-3frames-80x60.png", Format::Png),
+    ] {
+        let p = process(&fixture(name), &Options::default()).expect(name);
+        assert_eq!((p.source.format, p.source.frames), (format, 3), "{name}");
+        assert_standard_set(&p, (80, 60));
+    }
+    // Same first frame as the GIF: the unflipped picture (compare mean colours).
+    let mean = |name: &str| {
+        let p = process(&fixture(name), &Options::default()).expect(name);
+        decode_jpeg(&p.renditions[5].jpeg).mean()
+    };
+    let (gif, webp) = (
+        mean("animated-3frames-80x60.gif"),
+        mean("animated-3frames-80x60.webp"),
+    );
+    for c in 0..3 {
+        assert!((gif[c] - webp[c]).abs() < 12.0, "{gif:?} vs {webp:?}");
+    }
+}
+
+#[test]
+fn lossless_webp_with_and_without_alpha() {
+    check("lossless-48x72.webp", Format::WebP, (48, 72));
+    check("lossless-alpha-48x72.webp", Format::WebP, (48, 72));
+    let p = process(&fixture("lossless-alpha-48x72.webp"), &Options::default()).expect("ok");
+    let full = decode_jpeg(&p.renditions[5].jpeg);
+    // The transparent left half becomes white.
+    for y in [5, 36, 66] {
+        let px = full.pixel(8, y);
+        assert!(px.iter().all(|&c| c >= 245), "({y}) {px:?}");
+    }
+}

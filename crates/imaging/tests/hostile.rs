@@ -175,6 +175,31 @@ fn frame_bomb_is_refused_after_max_plus_one_frames() {
 }
 
 #[test]
+fn animated_webp_and_apng_frames_are_counted() {
+    let two = Options {
+        limits: Limits {
+            max_frames: 2,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    for name in [
+        "animated-3frames-80x60.webp",
+        "animated-3frames-80x60.png",
+        "animated-3frames-80x60.gif",
+    ] {
+        assert_eq!(
+            process(&fixture(name), &two),
+            Err(ImageError::TooManyFrames {
+                frames_seen: 3,
+                max_frames: 2
+            }),
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn limits_are_configurable() {
     let photo = fixture("photo-320x180.jpg");
     let strict = |limits: Limits| {

@@ -95,3 +95,50 @@ fn crop_box_keeps_its_place_after_shrinking() {
         px[centre + 1]
     );
 }
+
+/// Inserts an APP1 EXIF segment with the given orientation right after SOI.
+fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(app1.len() + 2).expect("short").to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[test]
+fn shrinking_and_orientation_combine() {
+    // Stored 4400×3000, displayed 3000×4400 after turning 90° clockwise.
+    let bytes = with_orientation(&gradient_jpeg(4400, 3000), 6);
+    let options = Options {
+        full_max_side: 512,
+        ..Options::default()
+    };
+    let (p, stats) = process_with_stats(&bytes, &options).expect("process");
+    assert_eq!(stats.exif_orientation, 6);
+    assert_eq!(
+        (stats.displayed_width, stats.displayed_height),
+        (3000, 4400)
+    );
+    // 648 px squares from a 3000 px side allow 1/4, not 1/8.
+    assert_eq!(stats.scale_denominator, 4);
+    let full = p.renditions.last().expect("full");
+    assert_eq!((full.width, full.height), (349, 512));
+    let mut d = jpeg_decoder::Decoder::new(&full.jpeg[..]);
+    let px = d.decode().expect("decode");
+    let at = |x: usize, y: usize| {
+        let i = (y * 349 + x) * 3;
+        [px[i], px[i + 1]]
+    };
+    // Stored top-left (dark red and green) shows top-right; stored bottom-right
+    // (bright red and green) shows bottom-left.
+    let top_right = at(345, 3);
+    let bottom_left = at(3, 508);
+    assert!(top_right.iter().all(|&c| c < 20), "{top_right:?}");
+    assert!(bottom_left.iter().all(|&c| c > 235), "{bottom_left:?}");
+}
