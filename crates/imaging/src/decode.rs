@@ -83,6 +83,10 @@ fn decode_jpeg(
         .info()
         .ok_or_else(|| ImageError::corrupt("JPEG decoder returned no frame"))?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
+    if (w, h) != (width.div_ceil(scale), height.div_ceil(scale)) {
+        // The header we checked against the limits must describe what was decoded.
+        return Err(ImageError::corrupt("decoded size differs from the header"));
+    }
     let pixels = w as usize * h as usize;
     use jpeg_decoder::PixelFormat as P;
     if data.len() != pixels * info.pixel_format.pixel_bytes() {

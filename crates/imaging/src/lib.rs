@@ -216,41 +216,48 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
     let (full_w, full_h) = resize::full_size(displayed.0, displayed.1, full_max_side);
     let quality = options.jpeg_quality;
 
-    // The Full rendition is the largest single job; do it beside the squares.
-    let (full, squares) = std::thread::scope(|scope| {
-        let full = scope.spawn(|| -> Result<Rendition, ImageError> {
-            let jpeg = if image.dimensions() == (full_w, full_h) {
-                encode::encode(&image, quality)?
-            } else {
-                let mut resizer = fast_image_resize::Resizer::new();
-                let scaled = resize::resize(&mut resizer, &image, None, full_w, full_h)?;
-                encode::encode(&scaled, quality)?
-            };
-            Ok(Rendition {
-                kind: RenditionKind::Full,
-                width: full_w,
-                height: full_h,
-                jpeg,
-            })
-        });
-        let squares = (|| -> Result<Vec<Rendition>, ImageError> {
+    let make_full = || -> Result<Rendition, ImageError> {
+        let jpeg = if image.dimensions() == (full_w, full_h) {
+            encode::encode(&image, quality)?
+        } else {
             let mut resizer = fast_image_resize::Resizer::new();
-            resize::squares(&mut resizer, &image, region, &square_sizes)?
-                .into_iter()
-                .map(|(size, img)| {
-                    Ok(Rendition {
-                        kind: RenditionKind::Square(size),
-                        width: size,
-                        height: size,
-                        jpeg: encode::encode(&img, quality)?,
-                    })
+            let scaled = resize::resize(&mut resizer, &image, None, full_w, full_h)?;
+            encode::encode(&scaled, quality)?
+        };
+        Ok(Rendition {
+            kind: RenditionKind::Full,
+            width: full_w,
+            height: full_h,
+            jpeg,
+        })
+    };
+    let make_squares = || -> Result<Vec<Rendition>, ImageError> {
+        let mut resizer = fast_image_resize::Resizer::new();
+        resize::squares(&mut resizer, &image, region, &square_sizes)?
+            .into_iter()
+            .map(|(size, img)| {
+                Ok(Rendition {
+                    kind: RenditionKind::Square(size),
+                    width: size,
+                    height: size,
+                    jpeg: encode::encode(&img, quality)?,
                 })
-                .collect()
-        })();
-        let full = full
-            .join()
-            .unwrap_or_else(|_| Err(ImageError::corrupt("encoder panicked")));
-        (full, squares)
+            })
+            .collect()
+    };
+    // The Full rendition is the largest single job: do it on a second thread
+    // beside the squares, or inline if no thread can be had.
+    let (full, squares) = std::thread::scope(|scope| {
+        match std::thread::Builder::new().spawn_scoped(scope, make_full) {
+            Ok(handle) => {
+                let squares = make_squares();
+                let full = handle
+                    .join()
+                    .unwrap_or_else(|_| Err(ImageError::corrupt("encoder panicked")));
+                (full, squares)
+            }
+            Err(_) => (make_full(), make_squares()),
+        }
     });
     let mut renditions = squares?;
     renditions.push(full?);
