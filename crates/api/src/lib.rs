@@ -1,0 +1,22 @@
+//! portrait's HTTP application: the Kantata OX Users API around Update Profile Photo.
+//!
+//! Handlers (`routes`) only translate between HTTP and the domain: the store
+//! (`portrait_store`), the blob store (`portrait_blobs`) and the image pipeline
+//! (`portrait_imaging`). Errors are rendered in one place (`error`), JSON shapes in another
+//! (`presenter`).
+
+mod app;
+mod auth;
+pub mod config;
+pub mod error;
+mod middleware;
+pub mod openapi;
+pub mod params;
+pub mod photo_urls;
+pub mod photos;
+pub mod presenter;
+mod routes;
+pub mod state;
+
+pub use app::Application;
+pub use config::Config;

@@ -1,0 +1,139 @@
+//! Building and running the server: `Application::build` binds (port 0 in tests) and wires
+//! the store, the blob store and the router; `run_until_stopped` serves until told to stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::ServiceExt;
+use tower::util::MapRequestLayer;
+use tower::{Layer, ServiceBuilder};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::middleware::{json_suffix, panic, security_headers};
+use crate::photo_urls::PhotoUrls;
+use crate::photos::gc;
+use crate::photos::queue::ProcessingQueue;
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    address: SocketAddr,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let store = portrait_store::open(&config.database_url, &config.store).await?;
+        store.migrate().await?;
+        let blobs = portrait_blobs::open(&config.blob_store_url, &config.blobs)?;
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let address = listener.local_addr()?;
+        let base = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let queue = ProcessingQueue::new(
+            config.limits.processing_workers,
+            config.limits.processing_queue,
+            config.limits.processing_timeout,
+            config.imaging.clone(),
+        );
+        let state = AppState {
+            store,
+            blobs,
+            urls: Arc::new(PhotoUrls::new(&base)),
+            queue: Arc::new(queue),
+            config: Arc::new(config),
+        };
+        Ok(Self {
+            listener,
+            state,
+            address,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub fn public_url(&self) -> &str {
+        self.state.urls.base()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let sweeper = self.state.config.sweep.interval.map(|every| {
+            let state = self.state.clone();
+            tokio::spawn(sweep_periodically(state, every))
+        });
+        let [nosniff, frames, referrer, csp, cache, corp] = security_headers::layers();
+        let app = routes::router(self.state.clone()).layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(nosniff)
+                .layer(frames)
+                .layer(referrer)
+                .layer(csp)
+                .layer(cache)
+                .layer(corp)
+                .layer(CatchPanicLayer::custom(panic::panic_response)),
+        );
+        // Rewriting the path has to happen before routing, so it wraps the router.
+        let service = MapRequestLayer::new(json_suffix::strip_json_suffix).layer(app);
+        let result = axum::serve(self.listener, service.into_make_service())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        if let Some(sweeper) = sweeper {
+            sweeper.abort();
+        }
+        result
+    }
+}
+
+/// The path only: headers carry tokens and never reach the log.
+fn request_span(request: &Request) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+}
+
+async fn sweep_periodically(state: AppState, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match gc::sweep(
+            state.store.as_ref(),
+            state.blobs.as_ref(),
+            state.config.sweep.grace,
+        )
+        .await
+        {
+            Ok(report) => tracing::info!(?report, "blob sweep"),
+            Err(error) => tracing::warn!(%error, "blob sweep failed; will retry"),
+        }
+    }
+}

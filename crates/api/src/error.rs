@@ -1,0 +1,150 @@
+//! Every error a client can see, rendered in Kantata's format in one place.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use portrait_blobs::BlobError;
+use portrait_imaging::ImageError;
+use portrait_store::StoreError;
+use serde_json::json;
+
+/// Field name Kantata uses for the uploaded file in validation errors.
+pub const PHOTO_FIELD: &str = "profile_photo_attachment_file";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Invalid OAuth 2 Request")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("Record not found")]
+    NotFound,
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    BadParameter(String),
+    #[error("{0}")]
+    MalformedBody(String),
+    #[error("{message}")]
+    Validation {
+        field: &'static str,
+        message: String,
+    },
+    #[error("request body is larger than the {limit_bytes}-byte limit")]
+    PayloadTooLarge { limit_bytes: u64 },
+    #[error("request body was not received within {0} seconds")]
+    BodyTimeout(u64),
+    #[error("{message}")]
+    Unavailable { message: String, retry_after: u32 },
+    #[error("Too many requests; slow down")]
+    TooManyRequests { retry_after: u32 },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn photo(message: impl Into<String>) -> Self {
+        ApiError::Validation {
+            field: PHOTO_FIELD,
+            message: message.into(),
+        }
+    }
+
+    pub fn busy(what: &str) -> Self {
+        ApiError::Unavailable {
+            message: format!("{what} is busy; try again shortly"),
+            retry_after: 1,
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::BadParameter(_) | ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized => "oauth",
+            ApiError::Validation { .. } => "validation",
+            ApiError::MalformedBody(_) => "syntax",
+            _ => "system",
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            // Internals go to the log, never to the client.
+            ApiError::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                "Internal server error; the X-Request-Id header identifies this failure in the server log"
+                    .to_owned()
+            }
+            other => other.to_string(),
+        };
+        let error = match &self {
+            ApiError::Validation { field, .. } => {
+                json!({"type": self.kind(), "message": message, "field": field})
+            }
+            _ => json!({"type": self.kind(), "message": message}),
+        };
+        let mut response = (status, axum::Json(json!({ "errors": [error] }))).into_response();
+        if let ApiError::Unavailable { retry_after, .. }
+        | ApiError::TooManyRequests { retry_after } = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                ApiError::Unavailable {
+                    message: "The database is unavailable; try again shortly".to_owned(),
+                    retry_after: 2,
+                }
+            }
+            StoreError::UnknownUser(_) => ApiError::NotFound,
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<BlobError> for ApiError {
+    fn from(error: BlobError) -> Self {
+        match error {
+            BlobError::Unavailable(detail) => {
+                tracing::warn!(%detail, "blob store unavailable");
+                ApiError::Unavailable {
+                    message: "Photo storage is unavailable; try again shortly".to_owned(),
+                    retry_after: 2,
+                }
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<ImageError> for ApiError {
+    fn from(error: ImageError) -> Self {
+        ApiError::photo(error.to_string())
+    }
+}

@@ -1,0 +1,5 @@
+//! Cross-cutting HTTP concerns, one per file.
+
+pub mod json_suffix;
+pub mod panic;
+pub mod security_headers;

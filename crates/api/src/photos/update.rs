@@ -1,0 +1,80 @@
+//! Swapping a user's photo without ever losing the previous one.
+//!
+//! Order matters: every rendition is written first; then one statement points the user at the
+//! new photo; only then are the old photo's blobs removed. A failure before the swap leaves the
+//! old photo in place, and blobs nobody points at are left for the sweep (see `gc`), which only
+//! deletes them after a grace period, so a swap whose outcome is unknown never loses data.
+
+use bytes::Bytes;
+use portrait_blobs::BlobStore;
+use portrait_imaging::Processed;
+use portrait_store::{PhotoId, UserId};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::photos::keys::{blob_key, Variant, PREFIX};
+use crate::state::AppState;
+
+/// Stores the renditions and makes them the user's photo.
+pub async fn replace(
+    state: &AppState,
+    user: UserId,
+    processed: Processed,
+) -> Result<PhotoId, ApiError> {
+    let photo = photo_id(&processed);
+    let writes = processed.renditions.into_iter().map(|rendition| {
+        let key = blob_key(&photo, Variant::of(rendition.kind));
+        let blobs = &state.blobs;
+        async move { blobs.put(&key, Bytes::from(rendition.jpeg)).await }
+    });
+    if let Err(error) = futures::future::try_join_all(writes).await {
+        remove(state.blobs.as_ref(), &photo).await;
+        return Err(error.into());
+    }
+    let previous = state.store.replace_photo(user, Some(&photo)).await?;
+    if let Some(previous) = previous.filter(|p| *p != photo) {
+        remove(state.blobs.as_ref(), &previous).await;
+    }
+    Ok(photo)
+}
+
+/// Back to the default image.
+pub async fn reset(state: &AppState, user: UserId) -> Result<(), ApiError> {
+    if let Some(previous) = state.store.replace_photo(user, None).await? {
+        remove(state.blobs.as_ref(), &previous).await;
+    }
+    Ok(())
+}
+
+/// Deletes a photo's blobs; what fails here is left to the sweep.
+pub async fn remove(blobs: &dyn BlobStore, photo: &PhotoId) {
+    let listed = match blobs.list(&format!("{PREFIX}{photo}/")).await {
+        Ok(listed) => listed,
+        Err(error) => {
+            tracing::warn!(%photo, %error, "could not list an old photo's blobs; the sweep will");
+            return;
+        }
+    };
+    for blob in listed {
+        if let Err(error) = blobs.delete(&blob.key).await {
+            tracing::warn!(key = blob.key.as_str(), %error, "could not delete a blob; the sweep will");
+        }
+    }
+}
+
+/// A SHA-256 over the rendition bytes and a per-upload salt: the name changes whenever the
+/// content does, and two uploads never share blobs, so deleting one never touches another.
+fn photo_id(processed: &Processed) -> PhotoId {
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let mut hash = Sha256::new();
+    hash.update(salt);
+    for rendition in &processed.renditions {
+        hash.update(Variant::of(rendition.kind).name().as_bytes());
+        hash.update((rendition.jpeg.len() as u64).to_le_bytes());
+        hash.update(&rendition.jpeg);
+    }
+    let hex = hex::encode(hash.finalize());
+    PhotoId::parse(&hex).unwrap_or_else(|| unreachable!("SHA-256 hex is a valid photo id"))
+}

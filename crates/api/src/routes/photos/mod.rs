@@ -1,0 +1,51 @@
+//! Serving photos to browsers: public (img tags send no token), immutable, cacheable.
+
+pub mod default_image;
+pub mod serve;
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
+/// An image needs no script, style or frame; `sandbox` disarms it if opened as a document.
+const IMAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+
+/// Whether the client already holds the representation `etag` names.
+pub fn etag_matches(request_headers: &HeaderMap, etag: &str) -> bool {
+    request_headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| {
+            let tag = tag.trim();
+            tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag)
+        })
+}
+
+/// An image with a strong ETag and immutable caching; `None` for the body answers 304.
+pub fn image_response(etag: &str, media_type: &'static str, body: Option<Bytes>) -> Response {
+    let mut response = match body {
+        None => StatusCode::NOT_MODIFIED.into_response(),
+        Some(bytes) => {
+            let mut ok = bytes.into_response();
+            ok.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+            ok
+        }
+    };
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_FOREVER),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(IMAGE_CSP),
+    );
+    response
+}

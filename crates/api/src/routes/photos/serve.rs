@@ -1,0 +1,56 @@
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use portrait_store::PhotoId;
+
+use crate::error::ApiError;
+use crate::params::QueryPairs;
+use crate::photos::keys::{blob_key, Variant};
+use crate::routes::photos::{etag_matches, image_response};
+use crate::state::AppState;
+
+/// A stored photo: the full upright image, or `?size=N` for an N×N square (N one of the
+/// configured sizes, 48, 96, 192, 288 and 648 by default). No token needed.
+#[utoipa::path(
+    get,
+    path = "/photos/{file}",
+    tag = "Photos",
+    params(
+        ("file" = String, Path, description = "`<photo id>.jpg`, as in a user's photo_path"),
+        ("size" = Option<String>, Query, description = "`full` (default) or the side of a square rendition"),
+    ),
+    responses(
+        (status = 200, description = "The JPEG", content_type = "image/jpeg"),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, description = "Unknown size", body = crate::openapi::Errors),
+        (status = 404, description = "No such photo", body = crate::openapi::Errors),
+    )
+)]
+pub async fn serve(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let photo = file
+        .strip_suffix(".jpg")
+        .and_then(PhotoId::parse)
+        .ok_or(ApiError::NotFound)?;
+    let query = QueryPairs::parse(query.as_deref());
+    let squares = &state.config.imaging.square_sizes;
+    let variant = Variant::from_size(query.get("size"), squares).ok_or_else(|| {
+        let sizes: Vec<String> = squares.iter().map(u32::to_string).collect();
+        ApiError::BadParameter(format!("size must be full or one of {}", sizes.join(", ")))
+    })?;
+    let etag = format!("\"{photo}-{}\"", variant.name());
+    // Photo URLs are immutable: a revalidation needs no trip to the blob store.
+    if etag_matches(&headers, &etag) {
+        return Ok(image_response(&etag, "image/jpeg", None));
+    }
+    let bytes = state
+        .blobs
+        .get(&blob_key(&photo, variant))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(image_response(&etag, "image/jpeg", Some(bytes)))
+}

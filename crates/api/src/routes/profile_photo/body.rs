@@ -1,0 +1,207 @@
+//! Reading an upload: the body is streamed under a size limit and a time limit, then parsed as
+//! multipart/form-data or JSON. Only what the request itself gets wrong is decided here; what
+//! is wrong with the image is the pipeline's to say.
+
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use portrait_imaging::CropBox;
+
+use crate::config::Limits;
+use crate::error::ApiError;
+use crate::params::QueryPairs;
+
+/// The multipart part, and the JSON key under `user`, that carry the file.
+pub const FILE_PART: &str = "user[profile_photo_attachment_file]";
+const FILE_KEY: &str = "profile_photo_attachment_file";
+const CROP_FIELDS: [&str; 3] = ["crop_x", "crop_y", "crop_w"];
+/// Form fields other than the file are small; anything bigger is not a crop value.
+const MAX_TEXT_FIELD: u64 = 64;
+
+#[derive(Debug)]
+pub struct Upload {
+    pub file: Bytes,
+    pub crop: Option<CropBox>,
+}
+
+pub async fn read_upload(
+    request: Request,
+    limits: &Limits,
+    query: &QueryPairs,
+) -> Result<Upload, ApiError> {
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let (file, fields) = match mime.as_str() {
+        "multipart/form-data" => {
+            let boundary = multer::parse_boundary(&content_type)
+                .map_err(|e| ApiError::MalformedBody(format!("malformed multipart body: {e}")))?;
+            let body =
+                read_body(request, limits.max_upload_bytes, limits.body_read_timeout).await?;
+            parse_multipart(body, boundary, limits.max_upload_bytes).await?
+        }
+        "application/json" => {
+            // Base64 takes four bytes for every three of the file.
+            let limit = limits.max_upload_bytes / 3 * 4 + 4096;
+            let body = read_body(request, limit, limits.body_read_timeout).await?;
+            (parse_json(&body, limits.max_upload_bytes)?, Vec::new())
+        }
+        _ => {
+            return Err(ApiError::MalformedBody(
+                "send the photo as multipart/form-data (part user[profile_photo_attachment_file]) \
+                 or as application/json"
+                    .to_owned(),
+            ))
+        }
+    };
+    let file = file.ok_or_else(|| {
+        ApiError::photo("profile_photo_attachment_file is missing: no file was uploaded")
+    })?;
+    if file.is_empty() {
+        return Err(ApiError::photo("the uploaded file is empty"));
+    }
+    Ok(Upload {
+        file,
+        crop: crop_box(query, &fields)?,
+    })
+}
+
+/// The whole body, refused with 413 as soon as it is known to exceed `limit` (from
+/// Content-Length when sent, else while streaming), and with 408 when it trickles in too slowly.
+async fn read_body(request: Request, limit: u64, timeout: Duration) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::PayloadTooLarge { limit_bytes: limit };
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large);
+    }
+    let limited = Limited::new(
+        request.into_body(),
+        usize::try_from(limit).unwrap_or(usize::MAX),
+    );
+    match tokio::time::timeout(timeout, limited.collect()).await {
+        Err(_) => Err(ApiError::BodyTimeout(timeout.as_secs())),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<LengthLimitError>() => Err(too_large),
+        Ok(Err(error)) => Err(ApiError::MalformedBody(format!(
+            "the request body could not be read: {error}"
+        ))),
+    }
+}
+
+async fn parse_multipart(
+    body: Bytes,
+    boundary: String,
+    max_file: u64,
+) -> Result<(Option<Bytes>, Vec<(String, String)>), ApiError> {
+    let malformed =
+        |e: multer::Error| ApiError::MalformedBody(format!("malformed multipart body: {e}"));
+    let constraints = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .whole_stream(max_file.saturating_add(64 * 1024))
+            .per_field(max_file)
+            .for_field("crop_x", MAX_TEXT_FIELD)
+            .for_field("crop_y", MAX_TEXT_FIELD)
+            .for_field("crop_w", MAX_TEXT_FIELD),
+    );
+    let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
+    let mut file = None;
+    let mut fields = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == FILE_PART {
+            if file.is_some() {
+                return Err(ApiError::photo(
+                    "more than one file was uploaded; send exactly one profile photo",
+                ));
+            }
+            file = Some(field.bytes().await.map_err(malformed)?);
+        } else if CROP_FIELDS.contains(&name.as_str()) {
+            let value = field.text().await.map_err(malformed)?;
+            fields.push((name, value));
+        } else {
+            // Unknown parts are ignored, as Rails ignores unknown parameters; draining them keeps
+            // the parser moving.
+            field.bytes().await.map_err(malformed)?;
+        }
+    }
+    Ok((file, fields))
+}
+
+fn parse_json(body: &[u8], max_file: u64) -> Result<Option<Bytes>, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::MalformedBody(format!("malformed JSON body: {e}")))?;
+    let Some(encoded) = value.get("user").and_then(|user| user.get(FILE_KEY)) else {
+        return Ok(None);
+    };
+    let encoded = encoded.as_str().ok_or_else(|| {
+        ApiError::MalformedBody(format!("user.{FILE_KEY} must be a base64 string"))
+    })?;
+    let data = match encoded.strip_prefix("data:") {
+        Some(url) => match url.split_once(',') {
+            Some((meta, data)) if meta.ends_with(";base64") => data,
+            _ => {
+                return Err(ApiError::MalformedBody(
+                    "a data: URL must be base64 encoded (data:image/...;base64,...)".to_owned(),
+                ))
+            }
+        },
+        None => encoded,
+    };
+    let compact: Vec<u8> = data.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let file = base64::engine::general_purpose::STANDARD
+        .decode(&compact)
+        .map_err(|e| {
+            ApiError::MalformedBody(format!("user.{FILE_KEY} is not valid base64: {e}"))
+        })?;
+    if file.len() as u64 > max_file {
+        return Err(ApiError::PayloadTooLarge {
+            limit_bytes: max_file,
+        });
+    }
+    Ok(Some(Bytes::from(file)))
+}
+
+/// `crop_x`, `crop_y`, `crop_w` from the query or the form (the query wins), all or none.
+fn crop_box(query: &QueryPairs, form: &[(String, String)]) -> Result<Option<CropBox>, ApiError> {
+    let value = |name: &str| -> Result<Option<u32>, ApiError> {
+        let raw = query.get(name).or_else(|| {
+            form.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        });
+        match raw.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(text) => text.parse().map(Some).map_err(|_| {
+                ApiError::BadParameter(format!("{name} must be a non-negative integer"))
+            }),
+        }
+    };
+    match (value("crop_x")?, value("crop_y")?, value("crop_w")?) {
+        (None, None, None) => Ok(None),
+        (Some(x), Some(y), Some(size)) if size > 0 => Ok(Some(CropBox { x, y, size })),
+        (Some(_), Some(_), Some(_)) => Err(ApiError::photo("crop_w must be at least 1")),
+        _ => Err(ApiError::Validation {
+            field: "base",
+            message: "crop_x, crop_y and crop_w must be given together".to_owned(),
+        }),
+    }
+}

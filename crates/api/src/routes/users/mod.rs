@@ -1,0 +1,66 @@
+//! The user reads. They share one way of turning found users into a Kantata envelope.
+
+pub mod index;
+pub mod me;
+pub mod show;
+
+use axum::Json;
+use portrait_store::{Order, Page, Principal, User, UserFilter, UserId};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::params::QueryPairs;
+use crate::presenter::{Meta, Presenter};
+use crate::state::AppState;
+
+/// A user the caller can see, or 404: unknown and invisible users are the same to a client.
+pub async fn find_visible(
+    state: &AppState,
+    viewer: &Principal,
+    id: UserId,
+) -> Result<User, ApiError> {
+    let filter = UserFilter {
+        viewer: viewer.clone(),
+        ids: Some(vec![id]),
+        on_my_account: false,
+        include_disabled: true,
+        order: Order::Id,
+        page: Page {
+            offset: 0,
+            limit: 1,
+        },
+    };
+    let found = state.store.find_users(&filter).await?;
+    found.users.into_iter().next().ok_or(ApiError::NotFound)
+}
+
+/// A single-user envelope (show, me, photo update), honouring `include` and `optional_fields`.
+pub async fn present_one(
+    state: &AppState,
+    viewer: &Principal,
+    user: User,
+    query: &QueryPairs,
+) -> Result<Json<Value>, ApiError> {
+    present(state, viewer, Meta::single(), vec![user], query).await
+}
+
+pub async fn present(
+    state: &AppState,
+    viewer: &Principal,
+    meta: Meta,
+    users: Vec<User>,
+    query: &QueryPairs,
+) -> Result<Json<Value>, ApiError> {
+    let includes = query.includes();
+    let found = state
+        .store
+        .load_associations(viewer, &users, &includes)
+        .await?;
+    let presenter = Presenter {
+        viewer,
+        includes,
+        optional: query.optional_fields(),
+        urls: &state.urls,
+    };
+    Ok(Json(presenter.envelope(meta, &users, &found)))
+}
