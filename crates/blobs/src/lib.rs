@@ -20,7 +20,7 @@ mod s3;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
-pub use fs::FsBlobStore;
+pub use fs::{FsBlobStore, STALE_TEMP_AGE};
 pub use memory::MemoryBlobStore;
 pub use s3::{S3BlobStore, S3Config};
 
