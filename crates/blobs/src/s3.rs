@@ -18,6 +18,7 @@ use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::client::{HttpError, HttpErrorKind};
 use object_store::path::Path as ObjectPath;
+use object_store::prefix::PrefixStore;
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, PutPayload, RetryConfig};
 
 use crate::{filter_and_sort, BlobError, BlobKey, BlobMeta, BlobStore, Timeouts};
@@ -40,6 +41,9 @@ pub struct S3Config {
     pub secret_access_key: String,
     /// Optional session token (`AWS_SESSION_TOKEN`).
     pub session_token: Option<String>,
+    /// Optional key prefix (`s3://bucket/some/prefix`): every key lives under
+    /// `some/prefix/`, so several deployments or tests can share a bucket.
+    pub prefix: Option<BlobKey>,
 }
 
 impl fmt::Debug for S3Config {
@@ -54,12 +58,13 @@ impl fmt::Debug for S3Config {
                 "session_token",
                 &self.session_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("prefix", &self.prefix)
             .finish()
     }
 }
 
 impl S3Config {
-    /// Parses `s3://BUCKET?endpoint=http://127.0.0.1:3900&region=garage`.
+    /// Parses `s3://BUCKET[/PREFIX]?endpoint=http://127.0.0.1:3900&region=garage`.
     ///
     /// `endpoint` and `region` are optional; a missing region comes from
     /// `AWS_REGION`, then `AWS_DEFAULT_REGION`, else `us-east-1`. Credentials
@@ -76,9 +81,12 @@ impl S3Config {
             .filter(|h| !h.is_empty())
             .ok_or_else(|| bad("missing bucket name"))?
             .to_owned();
-        if !matches!(parsed.path(), "" | "/") {
-            return Err(bad("a path after the bucket is not supported"));
-        }
+        let prefix = match parsed.path().trim_matches('/') {
+            "" => None,
+            path => {
+                Some(BlobKey::parse(path).map_err(|e| bad(&format!("prefix: {}", e.reason())))?)
+            }
+        };
         if parsed.username() != "" || parsed.password().is_some() || parsed.port().is_some() {
             return Err(bad("credentials or a port in the URL are not supported"));
         }
@@ -111,6 +119,7 @@ impl S3Config {
             access_key_id,
             secret_access_key,
             session_token: env("AWS_SESSION_TOKEN"),
+            prefix,
         })
     }
 }
@@ -157,8 +166,12 @@ impl S3BlobStore {
         let store = builder
             .build()
             .map_err(|e| BlobError::Other(format!("cannot configure S3 client: {e}")))?;
+        let store: Arc<dyn ObjectStore> = match &config.prefix {
+            Some(prefix) => Arc::new(PrefixStore::new(store, prefix.as_str())),
+            None => Arc::new(store),
+        };
         Ok(Self {
-            store: Arc::new(store),
+            store,
             bucket: config.bucket,
         })
     }
@@ -324,7 +337,8 @@ mod tests {
     fn rejects_bad_urls() {
         for url in [
             "s3://",
-            "s3://bucket/some/path",
+            "s3://bucket/Upper/case",
+            "s3://bucket/a//b",
             "s3://bucket?endpont=http://x",
             "http://bucket",
         ] {
@@ -341,6 +355,7 @@ mod tests {
             access_key_id: "GK123".into(),
             secret_access_key: "supersecret".into(),
             session_token: None,
+            prefix: None,
         };
         let shown = format!("{config:?}");
         assert!(shown.contains("GK123"));

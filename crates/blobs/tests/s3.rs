@@ -17,6 +17,7 @@ fn closed_port_config() -> S3Config {
         access_key_id: "GK0000000000000000000000".into(),
         secret_access_key: "0".repeat(64),
         session_token: None,
+        prefix: None,
     }
 }
 
@@ -185,4 +186,70 @@ async fn hung_server_is_unavailable_within_the_timeouts() {
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     assert!(err.is_unavailable(), "{err}");
     holder.abort();
+}
+
+#[tokio::test]
+async fn prefixed_stores_in_one_bucket_do_not_see_each_other() {
+    let Some(config) = common::s3_config() else {
+        return;
+    };
+    let timeouts = Timeouts::default();
+    let (a, b) = (common::unique_prefix(), common::unique_prefix());
+    let store = |prefix: &BlobKey| {
+        S3BlobStore::new(
+            S3Config {
+                prefix: Some(prefix.clone()),
+                ..config.clone()
+            },
+            &timeouts,
+        )
+        .expect("configure")
+    };
+    let (first, second) = (store(&a), store(&b));
+    let key = BlobKey::parse("photos/same/key.jpg").expect("key");
+    first
+        .put(&key, Bytes::from_static(b"first"))
+        .await
+        .expect("put");
+    assert_eq!(second.get(&key).await.expect("get"), None);
+    assert!(second.list("").await.expect("list").is_empty());
+    let listed = first.list("photos/").await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].key, key, "listing strips the prefix");
+
+    // The whole bucket sees the object under the prefix.
+    let whole = S3BlobStore::new(config, &timeouts).expect("configure");
+    let full = BlobKey::parse(&format!("{a}/photos/same/key.jpg")).expect("key");
+    assert_eq!(
+        whole.get(&full).await.expect("get"),
+        Some(Bytes::from_static(b"first"))
+    );
+    first.delete(&key).await.expect("delete");
+}
+
+#[test]
+fn url_path_is_the_prefix() {
+    std::env::set_var(
+        "AWS_ACCESS_KEY_ID",
+        std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "GKtest".into()),
+    );
+    std::env::set_var(
+        "AWS_SECRET_ACCESS_KEY",
+        std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "secret".into()),
+    );
+    let config = S3Config::from_url(
+        "s3://bucket/tenant-a/photos?endpoint=http://127.0.0.1:3900&region=garage",
+    )
+    .expect("parse");
+    assert_eq!(config.bucket, "bucket");
+    assert_eq!(
+        config.prefix.as_ref().map(BlobKey::as_str),
+        Some("tenant-a/photos")
+    );
+    assert_eq!(
+        S3Config::from_url("s3://bucket/?region=garage")
+            .expect("parse")
+            .prefix,
+        None
+    );
 }

@@ -13,9 +13,11 @@ pub(crate) fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageErro
     let height = u16::try_from(image.height()).map_err(failed)?;
     let mut out = Vec::with_capacity(image.as_raw().len() / 8 + 1024);
     let mut encoder = Encoder::new(&mut out, quality.clamp(1, 100));
-    // Optimised Huffman tables cost a second pass but save ~5-10 % per file, and
-    // averaging chroma avoids the colour fringes of nearest-sample subsampling.
-    encoder.set_optimized_huffman_tables(true);
+    // Standard Huffman tables, not optimised ones: jpeg-encoder 0.7's optimised
+    // tables (5-7 % smaller) decode to wrong colours in zune-jpeg, the decoder of
+    // the `image` crate, so clients built on it would show garbage. Averaging
+    // chroma avoids the colour fringes of nearest-sample subsampling.
+    encoder.set_optimized_huffman_tables(false);
     encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
     encoder
         .encode(image.as_raw(), width, height, ColorType::Rgb)

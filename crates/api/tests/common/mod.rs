@@ -56,15 +56,22 @@ fn filesystem_backend(database: ScratchDatabase) -> Backend {
 /// A bucket prefix only this server uses, so tests (and the sweep) never see each other's blobs.
 fn s3_url() -> Option<String> {
     let endpoint = std::env::var("PORTRAIT_TEST_S3_ENDPOINT").ok()?;
-    let bucket = std::env::var("PORTRAIT_TEST_S3_BUCKET").unwrap_or_else(|_| "portrait-test".into());
+    let bucket =
+        std::env::var("PORTRAIT_TEST_S3_BUCKET").unwrap_or_else(|_| "portrait-test".into());
     let prefix = format!("api-{:016x}", rand_u64());
-    Some(format!("s3://{bucket}/{prefix}?endpoint={endpoint}&region=garage"))
+    Some(format!(
+        "s3://{bucket}/{prefix}?endpoint={endpoint}&region=garage"
+    ))
 }
 
 fn rand_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().elapsed().map_or(0, |d| d.as_nanos()));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .elapsed()
+            .map_or(0, |d| d.as_nanos()),
+    );
     hasher.finish()
 }
 
@@ -92,7 +99,9 @@ impl TestApp {
         config.blob_store_url = backend.blob_url.clone();
         config.sweep.interval = None;
         configure(&mut config);
-        let application = Application::build(config).await.expect("application builds");
+        let application = Application::build(config)
+            .await
+            .expect("application builds");
         let store = application.state().store.clone();
         let blobs = application.state().blobs.clone();
         store
@@ -136,7 +145,12 @@ impl TestApp {
 
     /// Uploads `bytes` as the multipart file part.
     pub async fn upload(&self, user: i64, as_user: i64, bytes: Vec<u8>) -> (u16, Value) {
-        self.upload_to(&format!("/api/v1/users/{user}/profile_photo"), as_user, bytes).await
+        self.upload_to(
+            &format!("/api/v1/users/{user}/profile_photo"),
+            as_user,
+            bytes,
+        )
+        .await
     }
 
     pub async fn upload_to(&self, path: &str, as_user: i64, bytes: Vec<u8>) -> (u16, Value) {
@@ -144,7 +158,8 @@ impl TestApp {
             .file_name("photo.jpg")
             .mime_str("image/jpeg")
             .expect("mime");
-        let form = reqwest::multipart::Form::new().part("user[profile_photo_attachment_file]", part);
+        let form =
+            reqwest::multipart::Form::new().part("user[profile_photo_attachment_file]", part);
         let response = self
             .client
             .post(self.url(path))
@@ -158,7 +173,9 @@ impl TestApp {
 
     /// The user's current photo_path, as `GET /users/{id}` shows it.
     pub async fn photo_path(&self, user: i64) -> String {
-        let (status, body) = self.get(&format!("/api/v1/users/{user}"), Some(user_viewer(user))).await;
+        let (status, body) = self
+            .get(&format!("/api/v1/users/{user}"), Some(user_viewer(user)))
+            .await;
         assert_eq!(status, 200, "{}: {body}", self.backend);
         body["users"][user.to_string()]["photo_path"]
             .as_str()
@@ -169,7 +186,10 @@ impl TestApp {
     /// Blob keys stored under photos/.
     pub async fn photo_blobs(&self) -> Vec<String> {
         let listed = self.blobs.list("photos/").await.expect("list blobs");
-        listed.into_iter().map(|b| b.key.as_str().to_owned()).collect()
+        listed
+            .into_iter()
+            .map(|b| b.key.as_str().to_owned())
+            .collect()
     }
 
     pub async fn stop(mut self) {
@@ -177,7 +197,10 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            server.await.expect("server task").expect("server exits cleanly");
+            server
+                .await
+                .expect("server task")
+                .expect("server exits cleanly");
         }
     }
 }
@@ -215,7 +238,9 @@ pub async fn json_of(response: reqwest::Response) -> (u16, Value) {
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

@@ -48,11 +48,28 @@ pub fn s3_config() -> Option<S3Config> {
         access_key_id: var("AWS_ACCESS_KEY_ID"),
         secret_access_key: var("AWS_SECRET_ACCESS_KEY"),
         session_token: None,
+        prefix: None,
     })
 }
 
+/// A prefix no other test uses, so tests sharing the bucket never see each other's keys.
+pub fn unique_prefix() -> portrait_blobs::BlobKey {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    portrait_blobs::BlobKey::parse(&format!("test-{}-{nanos}-{n}", std::process::id()))
+        .expect("prefix")
+}
+
 pub fn s3() -> Option<Fixture> {
-    let config = s3_config()?;
+    let config = S3Config {
+        prefix: Some(unique_prefix()),
+        ..s3_config()?
+    };
     let timeouts = Timeouts {
         request: Duration::from_secs(10),
         ..Timeouts::default()
