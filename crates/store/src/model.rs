@@ -126,10 +126,10 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OptionalPhotoId(pub Option<PhotoId>);
 
-impl TryFrom<Option<String>> for OptionalPhotoId {
-    type Error = std::convert::Infallible;
-    fn try_from(value: Option<String>) -> Result<Self, Self::Error> {
-        Ok(Self(value.as_deref().and_then(PhotoId::parse)))
+// sqlx's `try_from` column attribute uses the blanket `TryFrom` this `From` gives.
+impl From<Option<String>> for OptionalPhotoId {
+    fn from(value: Option<String>) -> Self {
+        Self(value.as_deref().and_then(PhotoId::parse))
     }
 }
 
