@@ -1,6 +1,7 @@
 use std::net::SocketAddr;
 
 use clap::Args;
+use portrait_api::config::RateLimit;
 use portrait_api::Application;
 
 use super::{demo, StorageArgs};
@@ -26,6 +27,12 @@ pub struct ServeArgs {
     /// Sides of the square renditions, comma-separated.
     #[arg(long, env = "PORTRAIT_SQUARE_SIZES", value_delimiter = ',', default_values_t = [48, 96, 192, 288, 648])]
     square_sizes: Vec<u32>,
+    /// Requests per second allowed per bearer token (0 turns rate limiting off).
+    #[arg(long, env = "PORTRAIT_RATE_LIMIT_PER_SECOND", default_value_t = 20)]
+    rate_limit_per_second: u32,
+    /// Requests a token may make at once before the per-second rate applies.
+    #[arg(long, env = "PORTRAIT_RATE_LIMIT_BURST", default_value_t = 40)]
+    rate_limit_burst: u32,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -34,6 +41,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.limits.max_upload_bytes = args.max_upload_bytes;
     config.imaging.jpeg_quality = args.jpeg_quality;
     config.imaging.square_sizes = args.square_sizes.clone();
+    config.limits.rate_limit = (args.rate_limit_per_second > 0).then_some(RateLimit {
+        per_second: args.rate_limit_per_second,
+        burst: args.rate_limit_burst.max(1),
+    });
     let application = Application::build(config).await?;
     if args.demo {
         demo::seed_and_print(&application, &args.storage.data_dir).await?;

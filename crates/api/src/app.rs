@@ -15,7 +15,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::middleware::{json_suffix, panic, security_headers};
+use crate::middleware::{json_suffix, panic, rate_limit, security_headers};
 use crate::photo_urls::PhotoUrls;
 use crate::photos::gc;
 use crate::photos::queue::ProcessingQueue;
@@ -85,7 +85,15 @@ impl Application {
             tokio::spawn(sweep_periodically(state, every))
         });
         let [nosniff, frames, referrer, csp, cache, corp] = security_headers::layers();
-        let app = routes::router(self.state.clone()).layer(
+        let mut router = routes::router(self.state.clone());
+        if let Some(limit) = self.state.config.limits.rate_limit {
+            let limiter = Arc::new(rate_limit::TokenRateLimiter::new(limit));
+            router = router.layer(axum::middleware::from_fn_with_state(
+                limiter,
+                rate_limit::limit_per_token,
+            ));
+        }
+        let app = router.layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))

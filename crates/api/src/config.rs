@@ -23,6 +23,26 @@ pub struct Limits {
     pub max_page_size: u64,
     /// How long readiness checks wait for a dependency.
     pub readiness_timeout: Duration,
+    /// Requests per bearer token; `None` turns rate limiting off.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A token bucket per bearer token: `burst` requests at once, refilled at `per_second`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        // Generous for people and scripts, tight enough that one leaked token
+        // cannot monopolise the image workers.
+        Self {
+            per_second: 20,
+            burst: 40,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -36,6 +56,7 @@ impl Default for Limits {
             processing_queue: cores * 4,
             max_page_size: 200,
             readiness_timeout: Duration::from_secs(1),
+            rate_limit: Some(RateLimit::default()),
         }
     }
 }

@@ -2,4 +2,5 @@
 
 pub mod json_suffix;
 pub mod panic;
+pub mod rate_limit;
 pub mod security_headers;

@@ -98,6 +98,8 @@ impl TestApp {
         config.database_url = backend.database.url.clone();
         config.blob_store_url = backend.blob_url.clone();
         config.sweep.interval = None;
+        // Tests fire many requests per token; the throttling tests turn it back on.
+        config.limits.rate_limit = None;
         configure(&mut config);
         let application = Application::build(config)
             .await

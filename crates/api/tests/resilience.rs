@@ -1,0 +1,227 @@
+//! Throttling, load shedding and concurrent uploads: the server stays consistent and
+//! answers in Kantata format when it is pushed.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use portrait_api::config::RateLimit;
+use serde_json::Value;
+
+/// A noisy 3000×2000 JPEG: heavy enough that decoding it keeps a worker busy for a while.
+fn heavy_jpeg() -> Vec<u8> {
+    let (w, h) = (3000u16, 2000u16);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let pixels: Vec<u8> = (0..usize::from(w) * usize::from(h) * 3)
+        .map(|i| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (i % 251) as u8 ^ (state as u8 & 0x3f)
+        })
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 80)
+        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    out
+}
+
+fn photo_id(photo_path: &str) -> String {
+    photo_path
+        .rsplit('/')
+        .next()
+        .and_then(|file| file.strip_suffix(".jpg"))
+        .unwrap_or_else(|| panic!("not a photo URL: {photo_path}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_token_over_its_rate_gets_429_and_others_do_not() {
+    let backend = backends().await.into_iter().next().expect("sqlite backend");
+    let app = TestApp::spawn_with(backend, |config| {
+        config.limits.rate_limit = Some(RateLimit {
+            per_second: 1,
+            burst: 3,
+        });
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/v1/users/me", Some(ADA)).await.0, 200);
+    }
+    let response = app
+        .client
+        .get(app.url("/api/v1/users/me"))
+        .bearer_auth(token(ADA))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let (_, body) = json_of(response).await;
+    assert_eq!(error_of(&body).0, "system");
+    assert!(
+        error_of(&body).1.to_lowercase().contains("too many"),
+        "{body}"
+    );
+
+    // Uploads count against the same bucket, and other tokens have their own.
+    assert_eq!(
+        app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await.0,
+        429
+    );
+    assert_eq!(app.get("/api/v1/users/me", Some(GRACE)).await.0, 200);
+    // Public photo files and health checks carry no token and are not throttled.
+    for _ in 0..5 {
+        assert_eq!(
+            app.client
+                .get(app.url("/healthz"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+
+    tokio::time::sleep(std::time::Duration::from_secs(retry_after)).await;
+    assert_eq!(
+        app.get("/api/v1/users/me", Some(ADA)).await.0,
+        200,
+        "refilled"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_processing_queue_sheds_uploads_with_503() {
+    let heavy = heavy_jpeg();
+    let backend = backends().await.into_iter().next().expect("sqlite backend");
+    let app = TestApp::spawn_with(backend, |config| {
+        config.limits.processing_workers = 1;
+        config.limits.processing_queue = 0;
+    })
+    .await;
+    let (status, _) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200);
+    let before = app.photo_path(ADA).await;
+
+    let uploads = (0..8).map(|_| app.upload(ADA, ADA, heavy.clone()));
+    let results = futures::future::join_all(uploads).await;
+    let statuses: Vec<u16> = results.iter().map(|(s, _)| *s).collect();
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(
+        statuses.contains(&503),
+        "one worker, no queue: {statuses:?}"
+    );
+    for (status, body) in &results {
+        if *status == 503 {
+            assert_eq!(error_of(body).0, "system", "{body}");
+        }
+    }
+    // The photo is the one of a successful upload, never a shed one, and its blobs are the
+    // only ones left.
+    let now = app.photo_path(ADA).await;
+    assert_ne!(now, before);
+    let accepted: BTreeSet<String> = results
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, body)| {
+            body["users"]["10"]["photo_path"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(accepted.contains(&now));
+    let id = photo_id(&now);
+    let blobs = app.photo_blobs().await;
+    assert!(blobs.iter().all(|key| key.contains(&id)), "{blobs:?}");
+    assert_eq!(blobs.len(), 6, "{blobs:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_503_of_a_full_queue_has_retry_after() {
+    let heavy = heavy_jpeg();
+    let backend = backends().await.into_iter().next().expect("sqlite backend");
+    let app = TestApp::spawn_with(backend, |config| {
+        config.limits.processing_workers = 1;
+        config.limits.processing_queue = 0;
+    })
+    .await;
+    let send = || {
+        let part = reqwest::multipart::Part::bytes(heavy.clone()).file_name("p.jpg");
+        app.client
+            .post(app.url("/api/v1/users/10/profile_photo"))
+            .bearer_auth(token(ADA))
+            .multipart(
+                reqwest::multipart::Form::new().part("user[profile_photo_attachment_file]", part),
+            )
+            .send()
+    };
+    let responses = futures::future::join_all((0..6).map(|_| send())).await;
+    let shed: Vec<&reqwest::Response> = responses
+        .iter()
+        .map(|r| r.as_ref().expect("response"))
+        .filter(|r| r.status() == 503)
+        .collect();
+    assert!(!shed.is_empty());
+    for response in shed {
+        assert_eq!(response.headers()["retry-after"], "1");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn simultaneous_uploads_for_one_user_leave_one_photo_and_no_leaked_blobs() {
+    for backend in backends().await {
+        let app = TestApp::spawn_with(backend, |config| {
+            config.limits.processing_queue = 64;
+        })
+        .await;
+        let photos = [
+            "photo-320x180.jpg",
+            "quadrants-400x300.png",
+            "bmp24-96x72.bmp",
+            "orient6-160x90.jpg",
+        ];
+        let uploads = (0..16).map(|i| {
+            let caller = if i % 2 == 0 { GRACE } else { ADA };
+            app.upload(GRACE, caller, fixture(photos[i % photos.len()]))
+        });
+        let results: Vec<(u16, Value)> = futures::future::join_all(uploads).await;
+        for (status, body) in &results {
+            assert_eq!(*status, 200, "{}: {body}", app.backend);
+        }
+        let now = app.photo_path(GRACE).await;
+        let id = photo_id(&now);
+        let answered: BTreeSet<String> = results
+            .iter()
+            .map(|(_, body)| photo_id(body["users"]["11"]["photo_path"].as_str().unwrap()))
+            .collect();
+        // Each answer shows the user as stored after that upload's swap, which a faster
+        // concurrent upload may already have replaced; the last swap is among them.
+        assert!(answered.contains(&id), "{answered:?} / {id}");
+        // Old photos are deleted by whoever replaced them: exactly the current one remains.
+        let blobs = app.photo_blobs().await;
+        assert_eq!(blobs.len(), 6, "{}: {blobs:?}", app.backend);
+        assert!(blobs.iter().all(|key| key.contains(&id)), "{blobs:?}");
+        for size in ["", "?size=48", "?size=648"] {
+            let response = app.client.get(format!("{now}{size}")).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+        }
+        app.stop().await;
+    }
+}
