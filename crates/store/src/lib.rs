@@ -11,6 +11,7 @@ mod query;
 mod sql;
 #[doc(hidden)]
 pub mod testing;
+mod timed;
 mod token;
 
 use std::collections::HashSet;
@@ -80,7 +81,9 @@ impl Default for ConnectOptions {
     fn default() -> Self {
         Self {
             max_connections: 16,
-            timeout: std::time::Duration::from_secs(3),
+            // Queries here are single-row lookups and small batches: a database that has not
+            // answered within a second is in trouble, and the client gets a prompt 503.
+            timeout: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -90,16 +93,17 @@ pub async fn open(
     url: &str,
     options: &ConnectOptions,
 ) -> Result<Arc<dyn MetadataStore>, StoreError> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url, options).await?))
+    let store: Arc<dyn MetadataStore> = if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::connect(url, options).await?)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PostgresStore::connect(url, options).await?))
+        Arc::new(PostgresStore::connect(url, options).await?)
     } else {
-        Err(StoreError::Config(format!(
+        return Err(StoreError::Config(format!(
             "unsupported database URL scheme in {:?}; use sqlite:// or postgres://",
             redact_url(url)
-        )))
-    }
+        )));
+    };
+    Ok(Arc::new(timed::Timed::new(store, options.timeout)))
 }
 
 /// A URL with its password, if any, replaced, fit for messages and logs.

@@ -3,6 +3,8 @@
 //! them.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,9 +23,31 @@ pub const HANK: i64 = 20; // administrator, account 2
 /// Where a test server keeps its data.
 pub struct Backend {
     pub name: String,
-    database: ScratchDatabase,
-    blob_url: String,
+    pub database: ScratchDatabase,
+    pub blob_url: String,
     _blob_dir: Option<tempfile::TempDir>,
+}
+
+impl Backend {
+    /// A fresh SQLite database and blob directory.
+    pub fn sqlite_fs() -> Self {
+        filesystem_backend(scratch_sqlite())
+    }
+
+    /// A fresh PostgreSQL schema with a blob directory, when PostgreSQL is configured.
+    pub async fn postgres_fs() -> Option<Self> {
+        Some(filesystem_backend(scratch_postgres().await?))
+    }
+
+    /// A fresh SQLite database with a fresh S3 prefix, when S3 is configured.
+    pub fn sqlite_s3() -> Option<Self> {
+        Some(Backend {
+            name: "sqlite+s3".into(),
+            database: scratch_sqlite(),
+            blob_url: s3_url()?,
+            _blob_dir: None,
+        })
+    }
 }
 
 /// Every backend combination this environment offers.

@@ -1,0 +1,231 @@
+//! Dependency outages: with PostgreSQL or the S3 server cut off, requests get a prompt 503
+//! `system` with `Retry-After`, `/readyz` says 503, nothing is lost, and the service heals
+//! by itself when the dependency is back. Runs when PostgreSQL / S3 are configured.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::proxy::Proxy;
+use common::*;
+
+/// `url` with its `host:port` (the first one after `//`, or after `endpoint=http://`)
+/// replaced by the proxy's.
+fn through(url: &str, marker: &str, proxy: SocketAddr) -> (String, SocketAddr) {
+    let start = url.find(marker).expect("marker in URL") + marker.len();
+    let rest = &url[start..];
+    let end = rest
+        .find(|c: char| c == '/' || c == '?' || c == '&')
+        .unwrap_or(rest.len());
+    let upstream: SocketAddr = rest[..end]
+        .replace("localhost", "127.0.0.1")
+        .parse()
+        .expect("host:port in URL");
+    (
+        format!("{}{proxy}{}", &url[..start], &rest[end..]),
+        upstream,
+    )
+}
+
+async fn status_and_time(request: reqwest::RequestBuilder) -> (u16, Option<String>, Duration) {
+    let started = Instant::now();
+    let response = request.send().await.expect("response");
+    let path_is_readyz = response.url().path() == "/readyz";
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap_or("").to_owned());
+    let status = response.status().as_u16();
+    let (_, body) = json_of(response).await;
+    if status == 503 && !path_is_readyz {
+        assert_eq!(error_of(&body).0, "system", "{body}");
+    } else if status == 503 {
+        assert!(body.to_string().contains("unavailable"), "{body}");
+    }
+    (status, retry, started.elapsed())
+}
+
+async fn eventually_ok(app: &TestApp, path: &str, user: Option<i64>) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, body) = app.get(path, user).await;
+        if status == 200 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} did not recover: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_database_outage_is_503_and_heals() {
+    let Some(backend) = Backend::postgres_fs().await else {
+        eprintln!("PORTRAIT_TEST_DATABASE_URL not set: skipping");
+        return;
+    };
+    let proxy =
+        Proxy::start(through(&backend.database.url, "@", "127.0.0.1:1".parse().unwrap()).1).await;
+    let (proxied, _) = through(&backend.database.url, "@", proxy.addr);
+    let app = TestApp::spawn_with(backend, |config| config.database_url = proxied).await;
+    assert_eq!(
+        app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await.0,
+        200
+    );
+    let before = app.photo_path(ADA).await;
+
+    proxy.cut();
+    for request in [
+        app.client
+            .get(app.url("/api/v1/users/me"))
+            .bearer_auth(token(ADA)),
+        app.client
+            .get(app.url("/api/v1/users/11"))
+            .bearer_auth(token(ADA)),
+        app.client
+            .delete(app.url("/api/v1/users/10/profile_photo"))
+            .bearer_auth(token(ADA)),
+    ] {
+        let (status, retry, took) = status_and_time(request).await;
+        assert_eq!(status, 503);
+        let retry: u32 = retry.expect("Retry-After").parse().expect("seconds");
+        assert!((1..=30).contains(&retry), "{retry}");
+        assert!(took < Duration::from_secs(3), "answered after {took:?}");
+    }
+    let (status, _, took) = status_and_time(app.client.get(app.url("/readyz"))).await;
+    assert_eq!(status, 503);
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let (status, _) = app.upload(ADA, ADA, fixture("quadrants-400x300.png")).await;
+    assert_eq!(status, 503);
+    // Photo files need no database.
+    assert_eq!(app.client.get(&before).send().await.unwrap().status(), 200);
+
+    proxy.restore();
+    eventually_ok(&app, "/api/v1/users/me", Some(ADA)).await;
+    eventually_ok(&app, "/readyz", None).await;
+    assert_eq!(
+        app.photo_path(ADA).await,
+        before,
+        "the reset during the outage did nothing"
+    );
+    assert_eq!(app.client.get(&before).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.upload(ADA, ADA, fixture("quadrants-400x300.png"))
+            .await
+            .0,
+        200
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_blob_store_outage_is_503_and_heals() {
+    let Some(backend) = Backend::sqlite_s3() else {
+        eprintln!("PORTRAIT_TEST_S3_ENDPOINT not set: skipping");
+        return;
+    };
+    let marker = "endpoint=http://";
+    let proxy =
+        Proxy::start(through(&backend.blob_url, marker, "127.0.0.1:1".parse().unwrap()).1).await;
+    let (proxied, _) = through(&backend.blob_url, marker, proxy.addr);
+    let app = TestApp::spawn_with(backend, |config| config.blob_store_url = proxied).await;
+    assert_eq!(
+        app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await.0,
+        200
+    );
+    let before = app.photo_path(ADA).await;
+    let blobs_before = app.photo_blobs().await;
+
+    proxy.cut();
+    let upload = {
+        let part =
+            reqwest::multipart::Part::bytes(fixture("quadrants-400x300.png")).file_name("q.png");
+        app.client
+            .post(app.url("/api/v1/users/10/profile_photo"))
+            .bearer_auth(token(ADA))
+            .multipart(
+                reqwest::multipart::Form::new().part("user[profile_photo_attachment_file]", part),
+            )
+    };
+    for request in [upload, app.client.get(format!("{before}?size=96"))] {
+        let (status, retry, took) = status_and_time(request).await;
+        assert_eq!(status, 503);
+        let retry: u32 = retry.expect("Retry-After").parse().expect("seconds");
+        assert!((1..=30).contains(&retry), "{retry}");
+        assert!(took < Duration::from_secs(4), "answered after {took:?}");
+    }
+    assert_eq!(
+        status_and_time(app.client.get(app.url("/readyz"))).await.0,
+        503
+    );
+    // Reads that need no blob keep working.
+    assert_eq!(app.get("/api/v1/users/me", Some(ADA)).await.0, 200);
+    assert_eq!(
+        app.photo_path(ADA).await,
+        before,
+        "the failed upload changed nothing"
+    );
+
+    proxy.restore();
+    eventually_ok(&app, "/readyz", None).await;
+    let served = app
+        .client
+        .get(format!("{before}?size=96"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        served.status(),
+        200,
+        "the previous photo survived the outage"
+    );
+    assert_eq!(
+        app.photo_blobs().await,
+        blobs_before,
+        "nothing half-written is left"
+    );
+    assert_eq!(
+        app.upload(ADA, ADA, fixture("quadrants-400x300.png"))
+            .await
+            .0,
+        200
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_silent_database_costs_a_request_about_a_second() {
+    let Some(backend) = Backend::postgres_fs().await else {
+        eprintln!("PORTRAIT_TEST_DATABASE_URL not set: skipping");
+        return;
+    };
+    let proxy =
+        Proxy::start(through(&backend.database.url, "@", "127.0.0.1:1".parse().unwrap()).1).await;
+    let (proxied, _) = through(&backend.database.url, "@", proxy.addr);
+    let app = TestApp::spawn_with(backend, |config| config.database_url = proxied).await;
+    assert_eq!(app.get("/api/v1/users/me", Some(ADA)).await.0, 200);
+
+    proxy.black_hole();
+    for _ in 0..2 {
+        let request = app
+            .client
+            .get(app.url("/api/v1/users/me"))
+            .bearer_auth(token(ADA));
+        let (status, _, took) = status_and_time(request).await;
+        assert_eq!(status, 503);
+        assert!(
+            took < Duration::from_millis(2500),
+            "answered after {took:?}"
+        );
+    }
+    let (status, _, took) = status_and_time(app.client.get(app.url("/readyz"))).await;
+    assert_eq!(status, 503);
+    assert!(took < Duration::from_millis(2500), "{took:?}");
+
+    proxy.restore();
+    eventually_ok(&app, "/api/v1/users/me", Some(ADA)).await;
+    app.stop().await;
+}

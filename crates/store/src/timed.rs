@@ -1,0 +1,112 @@
+//! A client-side deadline on every request-path call: a database that stops answering
+//! (a dropped network, a hung server) costs a request at most the limit, never a TCP
+//! timeout. Server-side timeouts (`statement_timeout`, the pool's acquire timeout) cannot
+//! catch a connection whose packets simply vanish.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::{
+    Associations, Fixture, ImportReport, Includes, MetadataStore, PhotoId, Principal, StoreError,
+    TokenHash, User, UserFilter, UserId, UserPage,
+};
+
+#[derive(Debug)]
+pub struct Timed {
+    inner: Arc<dyn MetadataStore>,
+    limit: Duration,
+}
+
+impl Timed {
+    pub fn new(inner: Arc<dyn MetadataStore>, limit: Duration) -> Self {
+        Self { inner, limit }
+    }
+
+    async fn within<T>(
+        &self,
+        what: &str,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(self.limit, call)
+            .await
+            .unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(format!(
+                    "{what} did not answer within {} ms",
+                    self.limit.as_millis()
+                )))
+            })
+    }
+}
+
+#[async_trait]
+impl MetadataStore for Timed {
+    // Schema changes and imports are operator commands that may legitimately take long.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.inner.migrate().await
+    }
+
+    async fn import(&self, fixture: &Fixture) -> Result<ImportReport, StoreError> {
+        self.inner.import(fixture).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.within("ping", self.inner.ping()).await
+    }
+
+    async fn authenticate(&self, token: &TokenHash) -> Result<Option<Principal>, StoreError> {
+        self.within("authenticate", self.inner.authenticate(token))
+            .await
+    }
+
+    async fn create_token(&self, user: UserId, token: &TokenHash) -> Result<(), StoreError> {
+        self.within("create_token", self.inner.create_token(user, token))
+            .await
+    }
+
+    async fn revoke_token(&self, token: &TokenHash) -> Result<bool, StoreError> {
+        self.within("revoke_token", self.inner.revoke_token(token))
+            .await
+    }
+
+    async fn find_users(&self, filter: &UserFilter) -> Result<UserPage, StoreError> {
+        self.within("find_users", self.inner.find_users(filter))
+            .await
+    }
+
+    async fn load_associations(
+        &self,
+        viewer: &Principal,
+        users: &[User],
+        includes: &Includes,
+    ) -> Result<Associations, StoreError> {
+        self.within(
+            "load_associations",
+            self.inner.load_associations(viewer, users, includes),
+        )
+        .await
+    }
+
+    async fn replace_photo(
+        &self,
+        user: UserId,
+        photo: Option<&PhotoId>,
+    ) -> Result<Option<PhotoId>, StoreError> {
+        // If the deadline passes after the commit, the caller sees Unavailable although the
+        // swap happened: the new photo is in place and the old one is left for the sweep.
+        self.within("replace_photo", self.inner.replace_photo(user, photo))
+            .await
+    }
+
+    async fn referenced_photos(&self) -> Result<HashSet<PhotoId>, StoreError> {
+        self.within("referenced_photos", self.inner.referenced_photos())
+            .await
+    }
+
+    fn queries_executed(&self) -> u64 {
+        self.inner.queries_executed()
+    }
+}
