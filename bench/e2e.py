@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""End-to-end upload load against a release server, next to the pipeline alone.
+
+    python3 bench/e2e.py [--rounds 3] [--seconds 15] [--concurrency 1,8,16]
+
+Builds `portrait` and `portrait-bench` (release), starts `portrait serve --demo`
+on a free port with a fresh SQLite + filesystem data directory, uploads allowed
+up to 32 MiB (the corpus has a 16 MB photo) and the per-token rate limit off,
+then in each round:
+
+  * pipeline alone: `portrait-bench throughput --threads <nproc>` calls
+    `portrait_imaging::process()` on the corpus photos round-robin: photos/s
+    that the pipeline allows on these cores (the server runs <nproc> image
+    workers too);
+  * for each concurrency C: `portrait-bench upload --concurrency C` (C
+    keep-alive connections, multipart part `user[profile_photo_attachment_file]`,
+    the demo users round-robin) for --seconds: uploads/s, p50/p99 latency of
+    the 2xx answers, other statuses; server CPU seconds per upload from
+    /proc/PID/stat (utime+stime) before and after; peak RSS (VmHWM from
+    /proc/PID/status, reset through /proc/PID/clear_refs before each run).
+
+Then 16 concurrent uploads of the largest corpus photo (peak RSS), and the
+decompression bombs: in-process rejection time + RSS (`portrait-bench reject`)
+and over HTTP (422 latency, server RSS).
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import CORPUS, ROOT, Server, build, machine
+
+BOMBS = [ROOT / "crates/imaging/tests/fixtures/bomb-30000x30000.png",
+         CORPUS / "hostile/sof-65000x65000.jpg"]
+
+
+def run_json(cmd):
+    out = subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def upload_run(server, bench, photos, concurrency, seconds, reset=True):
+    targets = []
+    for user, token in sorted(server.tokens.items()):
+        targets += ["--target", f"{user}:{token}"]
+    if reset:
+        server.reset_peak_rss()
+    cpu0 = server.cpu_seconds()
+    res = run_json([bench, "upload", "--addr", server.addr, *targets, "--concurrency", concurrency,
+                    "--seconds", seconds, *photos])[0]
+    cpu = server.cpu_seconds() - cpu0
+    res["server_cpu_s"] = cpu
+    res["cpu_s_per_upload"] = cpu / max(res["ok"], 1)
+    res["peak_rss_mb"] = server.status_kb("VmHWM") / 1024
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=15)
+    ap.add_argument("--concurrency", default="1,8,16")
+    ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("photos", nargs="*", help="default: every photo of the corpus")
+    args = ap.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
+    photos = [Path(p) for p in args.photos] or sorted((CORPUS / "photos").glob("*.jpg"))
+    largest = max(photos, key=lambda p: p.stat().st_size)
+    portrait, bench = build()
+    threads = str(len(__import__("os").sched_getaffinity(0)))
+    print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
+    print(f"# {len(photos)} photos; {args.rounds} rounds of {args.seconds:g} s; pipeline threads {threads}")
+
+    results = {"pipeline": [], "uploads": {c: [] for c in levels}}
+    with tempfile.TemporaryDirectory(prefix="portrait-e2e-") as tmp:
+        server = Server(portrait, tmp, ["--max-upload-bytes", str(32 << 20),
+                                        "--rate-limit-per-second", "0"])
+        try:
+            print(f"# server pid {server.pid} at {server.base}; idle RSS {server.status_kb('VmRSS') / 1024:.0f} MB")
+            # Warm-up: every photo once through the server.
+            upload_run(server, bench, photos, 1, 3)
+            for r in range(args.rounds):
+                pipe = run_json([bench, "throughput", "--threads", threads, "--seconds", args.seconds,
+                                 *photos])[0]
+                results["pipeline"].append(pipe)
+                print(f"  round {r + 1}: pipeline alone {pipe['photos_per_s']:.2f} photos/s, "
+                      f"{pipe['cpu_s_per_photo']:.3f} CPU s/photo", file=sys.stderr)
+                for c in levels:
+                    res = upload_run(server, bench, photos, c, args.seconds)
+                    res["ratio_to_pipeline"] = res["uploads_per_s"] / pipe["photos_per_s"]
+                    results["uploads"][c].append(res)
+                    print(f"  round {r + 1}: C={c} {res['uploads_per_s']:.2f}/s p50 {res['p50_ms']:.0f} ms "
+                          f"p99 {res['p99_ms']:.0f} ms, {res['cpu_s_per_upload']:.3f} CPU s/upload, "
+                          f"peak RSS {res['peak_rss_mb']:.0f} MB, statuses {res['statuses']}, "
+                          f"ratio {res['ratio_to_pipeline']:.2f}", file=sys.stderr)
+
+        finally:
+            server.stop()
+
+    # Memory: each scenario on a fresh server, so VmHWM is the peak of the whole server life.
+    dragonfly = CORPUS / "photos/dragonfly-4224x3168.jpg"
+    big = ["--max-upload-bytes", str(32 << 20)]
+    # glibc malloc keeps freed memory in per-thread arenas and raises its mmap threshold
+    # after large frees; the same runs with that turned off show how much of the peak it is.
+    no_bloat = {"MALLOC_MMAP_THRESHOLD_": "131072"}
+    scenarios = [
+        (f"{largest.name}, uploads up to 32 MiB (accepted)", big, [largest], None),
+        (f"{largest.name}, up to 32 MiB, MALLOC_MMAP_THRESHOLD_=131072", big, [largest], no_bloat),
+        (f"{largest.name}, default 10 MiB limit (refused 413)", [], [largest], None),
+        (f"{dragonfly.name} (largest accepted by default)", [], [dragonfly], None),
+        (f"{dragonfly.name}, MALLOC_MMAP_THRESHOLD_=131072", [], [dragonfly], no_bloat),
+    ]
+    results["memory"] = []
+    for label, extra, files, env in scenarios:
+        with tempfile.TemporaryDirectory(prefix="portrait-rss-") as tmp:
+            server = Server(portrait, tmp, [*extra, "--rate-limit-per-second", "0"], env)
+            try:
+                idle = server.status_kb("VmRSS") / 1024
+                runs = [upload_run(server, bench, files, 16, args.seconds, reset=False)
+                        for _ in range(args.rounds)]
+                results["memory"].append({"label": label, "idle_mb": idle, "runs": runs,
+                                          "end_rss_mb": server.status_kb("VmRSS") / 1024})
+                print(f"  memory {label}: {runs}", file=sys.stderr)
+            finally:
+                server.stop()
+
+    # Bombs: in-process, and over HTTP against a fresh server with default settings.
+    results["reject"] = run_json([bench, "reject", "--runs", 2000, *BOMBS])
+    results["http_bombs"] = {}
+    with tempfile.TemporaryDirectory(prefix="portrait-bomb-") as tmp:
+        server = Server(portrait, tmp, ["--rate-limit-per-second", "0"])
+        try:
+            for bomb in BOMBS:
+                before = server.status_kb("VmHWM") / 1024
+                res = upload_run(server, bench, [bomb], 1, 5, reset=False)
+                res16 = upload_run(server, bench, [bomb], 16, 5, reset=False)
+                res["peak_before_mb"] = before
+                res["concurrent16"] = res16
+                results["http_bombs"][bomb.name] = res
+        finally:
+            server.stop()
+
+    med = statistics.median
+    pipe_rate = med(p["photos_per_s"] for p in results["pipeline"])
+    pipe_cpu = med(p["cpu_s_per_photo"] for p in results["pipeline"])
+    print()
+    print(f"Pipeline alone ({threads} threads): **{pipe_rate:.2f} photos/s**, {pipe_cpu:.3f} CPU s/photo "
+          f"(median of {args.rounds})")
+    print()
+    print("| uploaders | uploads/s | p50 ms | p99 ms | server CPU s/upload | peak RSS MB | non-2xx | "
+          "uploads/s ÷ pipeline-alone photos/s |")
+    print("|---:|---:|---:|---:|---:|---:|---|---:|")
+    for c in levels:
+        runs = results["uploads"][c]
+        others = {}
+        for r in runs:
+            for s, n in r["statuses"].items():
+                if not s.startswith("2"):
+                    others[s] = others.get(s, 0) + n
+            if r["io_errors"]:
+                others["io"] = others.get("io", 0) + r["io_errors"]
+        print(f"| {c} | {med(r['uploads_per_s'] for r in runs):.2f} | {med(r['p50_ms'] for r in runs):.0f} | "
+              f"{med(r['p99_ms'] for r in runs):.0f} | {med(r['cpu_s_per_upload'] for r in runs):.3f} | "
+              f"{max(r['peak_rss_mb'] for r in runs):.0f} | {others or '-'} | "
+              f"{med(r['ratio_to_pipeline'] for r in runs):.2f} |")
+    print()
+    print("Peak RSS of the whole server (VmHWM, fresh server per line), 16 concurrent uploaders:")
+    print()
+    print("| photo and limit | idle RSS MB | peak RSS MB (max of runs) | uploads/s | p50 ms | statuses |")
+    print("|---|---:|---:|---:|---:|---|")
+    for m in results["memory"]:
+        runs = m["runs"]
+        statuses = {}
+        for r in runs:
+            for k, n in r["statuses"].items():
+                statuses[k] = statuses.get(k, 0) + n
+        print(f"| {m['label']} | {m['idle_mb']:.0f} | **{max(r['peak_rss_mb'] for r in runs):.0f}** | "
+              f"{med(r['uploads_per_s'] for r in runs):.2f} | {med(r['p50_ms'] for r in runs):.0f} | {statuses} |")
+    print()
+    print("| bomb | in-process rejection: median µs | p99 µs | VmHWM before → after (kB) | "
+          "HTTP, 1 client: p50 ms | answers/s | statuses | HTTP, 16 clients: answers/s | server VmHWM MB before → after |")
+    print("|---|---:|---:|---|---:|---:|---|---:|---|")
+    for rej in results["reject"]:
+        name = Path(rej["file"]).name
+        h = results["http_bombs"][name]
+        c16 = h["concurrent16"]
+        n1 = sum(h["statuses"].values())
+        n16 = sum(c16["statuses"].values())
+        print(f"| {name} | {rej['median_us']:.2f} | {rej['p99_us']:.2f} | "
+              f"{rej['vmhwm_before_kb']} → {rej['vmhwm_after_kb']} | {h['p50_all_ms']:.2f} | "
+              f"{n1 / h['seconds']:.0f} | {h['statuses']} | {n16 / c16['seconds']:.0f} | "
+              f"{h['peak_before_mb']:.0f} → {c16['peak_rss_mb']:.0f} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

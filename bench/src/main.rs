@@ -1,0 +1,550 @@
+//! Benchmark helpers for portrait; see `BENCHMARKS.md` at the workspace root.
+//!
+//! ```text
+//! portrait-bench pipeline-cpu [--runs N] FILE...
+//!     CPU time (user+sys, getrusage) and wall time per process() call, measured
+//!     inside one process around N calls after one warm-up call: no process
+//!     start-up, no file reading in the numbers. One JSON line per file.
+//! portrait-bench throughput [--threads T] [--seconds S] FILE...
+//!     T threads each calling process() on the files round-robin for S seconds:
+//!     photos/s the pipeline alone allows on these cores. One JSON line.
+//! portrait-bench reject [--runs N] FILE...
+//!     Time per process() call on files that must be refused (decompression
+//!     bombs), and the peak RSS (VmHWM) before and after. One JSON line per file.
+//! portrait-bench upload --addr HOST:PORT --target USER_ID:TOKEN [--target ...]
+//!                       [--concurrency C] [--seconds S] [--field NAME] FILE...
+//!     C connections (keep-alive HTTP/1.1), each uploading the files round-robin
+//!     as multipart to /api/v1/users/USER_ID/profile_photo for S seconds.
+//!     Prints one JSON line: uploads/s, latency percentiles, statuses. A
+//!     connection answered 503 or 429 waits Retry-After (at most 1 s) first.
+//! ```
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use portrait_imaging::{process, Options};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        eprintln!(
+            "usage: portrait-bench pipeline-cpu|throughput|reject|upload ... (see the source)"
+        );
+        return ExitCode::from(2);
+    }
+    let command = args.remove(0);
+    let parsed = match Args::parse(args) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("portrait-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match command.as_str() {
+        "pipeline-cpu" => pipeline_cpu(&parsed),
+        "throughput" => throughput(&parsed),
+        "reject" => reject(&parsed),
+        "upload" => upload(&parsed),
+        other => Err(format!("unknown command {other}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("portrait-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Args {
+    runs: Option<u32>,
+    threads: Option<usize>,
+    seconds: Option<f64>,
+    concurrency: Option<usize>,
+    addr: Option<String>,
+    targets: Vec<(u64, String)>,
+    field: Option<String>,
+    files: Vec<PathBuf>,
+}
+
+impl Args {
+    fn parse(args: Vec<String>) -> Result<Self, String> {
+        let mut out = Args::default();
+        let mut it = args.into_iter();
+        while let Some(arg) = it.next() {
+            let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+            let number = |name: &str, v: String| -> Result<f64, String> {
+                v.parse::<f64>()
+                    .map_err(|_| format!("{name}: not a number: {v}"))
+            };
+            match arg.as_str() {
+                "--runs" => out.runs = Some(number("--runs", value("--runs")?)? as u32),
+                "--threads" => {
+                    out.threads = Some(number("--threads", value("--threads")?)? as usize)
+                }
+                "--seconds" => out.seconds = Some(number("--seconds", value("--seconds")?)?),
+                "--concurrency" => {
+                    out.concurrency =
+                        Some(number("--concurrency", value("--concurrency")?)? as usize)
+                }
+                "--addr" => out.addr = Some(value("--addr")?),
+                "--field" => out.field = Some(value("--field")?),
+                "--target" => {
+                    let v = value("--target")?;
+                    let (id, token) = v
+                        .split_once(':')
+                        .ok_or_else(|| format!("--target wants USER_ID:TOKEN, got {v}"))?;
+                    let id = id
+                        .parse()
+                        .map_err(|_| format!("--target: bad user id {id}"))?;
+                    out.targets.push((id, token.to_owned()));
+                }
+                s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+                _ => out.files.push(PathBuf::from(arg)),
+            }
+        }
+        if out.files.is_empty() {
+            return Err("no FILE given".into());
+        }
+        Ok(out)
+    }
+
+    fn read_files(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+        self.files
+            .iter()
+            .map(|p| {
+                let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                Ok((p.display().to_string(), bytes))
+            })
+            .collect()
+    }
+}
+
+/// user + system CPU time of this whole process (every thread, finished ones too).
+fn process_cpu() -> Duration {
+    // SAFETY: getrusage only writes into the struct we hand it.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// A field of /proc/self/status in kB (VmHWM = peak RSS, VmRSS = current).
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn pipeline_cpu(args: &Args) -> Result<(), String> {
+    let runs = args.runs.unwrap_or(10).max(1);
+    let options = Options::default();
+    for (name, bytes) in args.read_files()? {
+        // One warm-up call: page faults of first-touch allocations, lazy statics.
+        // Its peak RSS is that of one call (VmHWM reset just before it).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let rss_before = status_kb("VmRSS:");
+        let warm = process(&bytes, &options);
+        let peak_rss = status_kb("VmHWM:");
+        if let Err(e) = warm {
+            println!(
+                "{{\"file\":{},\"ok\":false,\"error\":{}}}",
+                json_str(&name),
+                json_str(&e.to_string())
+            );
+            continue;
+        }
+        let cpu0 = process_cpu();
+        let wall0 = Instant::now();
+        let mut out_bytes = 0usize;
+        for _ in 0..runs {
+            let p = process(&bytes, &options).map_err(|e| format!("{name}: {e}"))?;
+            out_bytes = p.renditions.iter().map(|r| r.jpeg.len()).sum();
+        }
+        let wall = wall0.elapsed() / runs;
+        let cpu = (process_cpu() - cpu0) / runs;
+        println!(
+            "{{\"file\":{},\"ok\":true,\"runs\":{runs},\"cpu_ms\":{:.3},\"wall_ms\":{:.3},\"output_bytes\":{out_bytes},\"rss_before_kb\":{rss_before},\"peak_rss_kb\":{peak_rss}}}",
+            json_str(&name),
+            ms(cpu),
+            ms(wall)
+        );
+    }
+    Ok(())
+}
+
+fn throughput(args: &Args) -> Result<(), String> {
+    let threads = args.threads.unwrap_or(2).max(1);
+    let seconds = args.seconds.unwrap_or(20.0);
+    let files = Arc::new(args.read_files()?);
+    let options = Arc::new(Options::default());
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let cpu0 = process_cpu();
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (files, options, done, stop) = (
+                Arc::clone(&files),
+                Arc::clone(&options),
+                Arc::clone(&done),
+                Arc::clone(&stop),
+            );
+            std::thread::spawn(move || {
+                let mut i = t;
+                while !stop.load(Ordering::Relaxed) {
+                    let (_, bytes) = &files[i % files.len()];
+                    if process(bytes, &options).is_ok() {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        let _ = h.join();
+    }
+    // Photos finished after the deadline count; so does the time they took.
+    let elapsed = start.elapsed().as_secs_f64();
+    let cpu = (process_cpu() - cpu0).as_secs_f64();
+    let photos = done.load(Ordering::Relaxed);
+    println!(
+        "{{\"threads\":{threads},\"seconds\":{elapsed:.3},\"photos\":{photos},\"photos_per_s\":{:.3},\"cpu_s_per_photo\":{:.4},\"peak_rss_kb\":{}}}",
+        photos as f64 / elapsed,
+        cpu / photos.max(1) as f64,
+        status_kb("VmHWM:")
+    );
+    Ok(())
+}
+
+fn reject(args: &Args) -> Result<(), String> {
+    let runs = args.runs.unwrap_or(1000).max(1);
+    let options = Options::default();
+    for (name, bytes) in args.read_files()? {
+        let hwm_before = status_kb("VmHWM:");
+        let mut times = Vec::with_capacity(runs as usize);
+        let mut error = String::new();
+        for _ in 0..runs {
+            let t = Instant::now();
+            let result = process(&bytes, &options);
+            times.push(t.elapsed());
+            match result {
+                Ok(_) => return Err(format!("{name}: accepted, expected a refusal")),
+                Err(e) => error = e.to_string(),
+            }
+        }
+        times.sort_unstable();
+        let pick = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{{\"file\":{},\"runs\":{runs},\"error\":{},\"median_us\":{:.2},\"p99_us\":{:.2},\"max_us\":{:.2},\"bytes\":{},\"vmhwm_before_kb\":{hwm_before},\"vmhwm_after_kb\":{}}}",
+            json_str(&name),
+            json_str(&error),
+            pick(0.5).as_secs_f64() * 1e6,
+            pick(0.99).as_secs_f64() * 1e6,
+            times[times.len() - 1].as_secs_f64() * 1e6,
+            bytes.len(),
+            status_kb("VmHWM:")
+        );
+    }
+    Ok(())
+}
+
+/// What one upload connection saw.
+#[derive(Default)]
+struct Tally {
+    latencies_ok: Vec<Duration>,
+    latencies_all: Vec<Duration>,
+    statuses: BTreeMap<u16, u64>,
+    io_errors: u64,
+}
+
+fn upload(args: &Args) -> Result<(), String> {
+    let addr = args.addr.clone().ok_or("--addr is required")?;
+    if args.targets.is_empty() {
+        return Err("at least one --target USER_ID:TOKEN is required".into());
+    }
+    let concurrency = args.concurrency.unwrap_or(1).max(1);
+    let seconds = args.seconds.unwrap_or(20.0);
+    let field = args
+        .field
+        .clone()
+        .unwrap_or_else(|| "user[profile_photo_attachment_file]".into());
+    let boundary = "portrait-bench-7d1c0a5e9b";
+    // Bodies are built once: the client should cost the machine as little as possible.
+    let bodies: Vec<Arc<Vec<u8>>> = args
+        .read_files()?
+        .into_iter()
+        .map(|(name, bytes)| {
+            let filename = name.rsplit('/').next().unwrap_or("photo.jpg").to_owned();
+            let mut body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+            )
+            .into_bytes();
+            body.extend_from_slice(&bytes);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            Arc::new(body)
+        })
+        .collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let targets = args.targets.clone();
+    let tallies: Vec<Tally> = runtime.block_on(async move {
+        let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|c| {
+                let (user, token) = targets[c % targets.len()].clone();
+                let bodies = bodies.clone();
+                let addr = addr.clone();
+                tokio::spawn(async move {
+                    let mut tally = Tally::default();
+                    let mut conn: Option<Connection> = None;
+                    let mut i = c;
+                    while Instant::now() < deadline {
+                        let body = &bodies[i % bodies.len()];
+                        i += 1;
+                        let head = format!(
+                            "POST /api/v1/users/{user}/profile_photo HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nAccept: application/json\r\n\r\n",
+                            body.len()
+                        );
+                        let started = Instant::now();
+                        let result = async {
+                            if conn.is_none() {
+                                conn = Some(Connection::open(&addr).await?);
+                            }
+                            let c = conn.as_mut().expect("connection was just opened");
+                            c.send(head.as_bytes(), body).await
+                        }
+                        .await;
+                        match result {
+                            Ok((status, keep_alive, retry_after)) => {
+                                let took = started.elapsed();
+                                if (200..300).contains(&status) {
+                                    tally.latencies_ok.push(took);
+                                }
+                                tally.latencies_all.push(took);
+                                *tally.statuses.entry(status).or_default() += 1;
+                                if !keep_alive {
+                                    conn = None;
+                                }
+                                // Behave like a polite client: a shed upload (503/429)
+                                // waits as told (at most 1 s) instead of hammering.
+                                if status == 503 || status == 429 {
+                                    let wait = retry_after.unwrap_or(1).min(1);
+                                    tokio::time::sleep(Duration::from_secs(wait)).await;
+                                }
+                            }
+                            Err(_) => {
+                                tally.io_errors += 1;
+                                conn = None;
+                                tokio::time::sleep(Duration::from_millis(10)).await;
+                            }
+                        }
+                    }
+                    tally
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for t in tasks {
+            if let Ok(tally) = t.await {
+                out.push(tally);
+            }
+        }
+        out
+    });
+    let elapsed = seconds; // every task stops at the deadline, plus its last request
+    let mut latencies: Vec<Duration> = tallies
+        .iter()
+        .flat_map(|t| t.latencies_ok.iter().copied())
+        .collect();
+    latencies.sort_unstable();
+    let mut all: Vec<Duration> = tallies
+        .iter()
+        .flat_map(|t| t.latencies_all.iter().copied())
+        .collect();
+    all.sort_unstable();
+    let p50_all = all.get((all.len().max(1) - 1) / 2).map_or(0.0, |d| ms(*d));
+    let mut statuses: BTreeMap<u16, u64> = BTreeMap::new();
+    for t in &tallies {
+        for (s, n) in &t.statuses {
+            *statuses.entry(*s).or_default() += n;
+        }
+    }
+    let io_errors: u64 = tallies.iter().map(|t| t.io_errors).sum();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len().max(1) - 1) as f64 * q).round() as usize)
+            .map_or(0.0, |d| ms(*d))
+    };
+    let mean = if latencies.is_empty() {
+        0.0
+    } else {
+        latencies.iter().map(|d| ms(*d)).sum::<f64>() / latencies.len() as f64
+    };
+    let statuses_json: Vec<String> = statuses
+        .iter()
+        .map(|(s, n)| format!("\"{s}\":{n}"))
+        .collect();
+    println!(
+        "{{\"concurrency\":{concurrency},\"seconds\":{elapsed:.3},\"ok\":{},\"uploads_per_s\":{:.3},\"p50_ms\":{:.1},\"p90_ms\":{:.1},\"p99_ms\":{:.1},\"mean_ms\":{mean:.1},\"p50_all_ms\":{p50_all:.2},\"statuses\":{{{}}},\"io_errors\":{io_errors}}}",
+        latencies.len(),
+        latencies.len() as f64 / elapsed,
+        pick(0.5),
+        pick(0.9),
+        pick(0.99),
+        statuses_json.join(",")
+    );
+    Ok(())
+}
+
+/// A keep-alive HTTP/1.1 connection that sends a prepared request and reads the
+/// response (Content-Length or chunked) just far enough to know it has ended.
+struct Connection {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Connection {
+    async fn open(addr: &str) -> io::Result<Self> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            buf: Vec::with_capacity(16 * 1024),
+        })
+    }
+
+    /// Returns the status, whether the connection may be reused, and Retry-After (seconds).
+    async fn send(&mut self, head: &[u8], body: &[u8]) -> io::Result<(u16, bool, Option<u64>)> {
+        self.buf.clear();
+        let written = async {
+            self.stream.write_all(head).await?;
+            self.stream.write_all(body).await
+        }
+        .await;
+        // A server may answer (413) and close before reading the whole body: the write
+        // fails, but its answer can still be read.
+        let mut keep_alive = written.is_ok();
+        let header_end = loop {
+            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
+                break end + 4;
+            }
+            if let Err(e) = self.fill().await {
+                written?;
+                return Err(e);
+            }
+        };
+        let head = String::from_utf8_lossy(&self.buf[..header_end]).into_owned();
+        let mut lines = head.split("\r\n");
+        let status: u16 = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "bad status line"))?;
+        let mut length: Option<usize> = None;
+        let mut chunked = false;
+        let mut retry_after = None;
+        for line in lines {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim().to_ascii_lowercase();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "content-length" => length = value.parse().ok(),
+                "transfer-encoding" => chunked = value.contains("chunked"),
+                "connection" => keep_alive &= !value.contains("close"),
+                "retry-after" => retry_after = value.parse().ok(),
+                _ => {}
+            }
+        }
+        self.buf.drain(..header_end);
+        if chunked {
+            loop {
+                let line_end = loop {
+                    if let Some(e) = find(&self.buf, b"\r\n") {
+                        break e;
+                    }
+                    self.fill().await?;
+                };
+                let size_text = String::from_utf8_lossy(&self.buf[..line_end]).into_owned();
+                let size =
+                    usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+                        .map_err(|_| {
+                            io::Error::new(io::ErrorKind::InvalidData, "bad chunk size")
+                        })?;
+                let need = line_end + 2 + size + 2;
+                while self.buf.len() < need {
+                    self.fill().await?;
+                }
+                self.buf.drain(..need);
+                if size == 0 {
+                    break;
+                }
+            }
+        } else if let Some(n) = length {
+            while self.buf.len() < n {
+                self.fill().await?;
+            }
+        } else {
+            // No length: the body runs to the end of the connection.
+            while self.fill().await.is_ok() {}
+            keep_alive = false;
+        }
+        Ok((status, keep_alive, retry_after))
+    }
+
+    async fn fill(&mut self) -> io::Result<()> {
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
