@@ -6,6 +6,18 @@
 /// about 150 MB.
 pub const MAX_PIXELS: u64 = 50_000_000;
 
+/// Most pixels a file may declare per byte of its size, once it declares more than
+/// [`DENSITY_CHECK_ABOVE_PIXELS`]. Deflate (PNG, WebP lossless) and LZW (GIF) can describe a
+/// flat 49-megapixel image in 6 KB, which then takes seconds and hundreds of megabytes to decode
+/// and resize: a decompression bomb that stays under every size limit. Real photos need well
+/// over a byte for every 10 pixels, and JPEG cannot go beyond about 512 pixels a byte (one bit
+/// per 8×8 block), so this only refuses files that are almost entirely one flat colour.
+pub const MAX_PIXELS_PER_BYTE: u64 = 1024;
+
+/// Images up to this many pixels are never refused for being too compressed: decoding them is
+/// cheap whatever their size on disk (tiny flat icons and placeholders stay accepted).
+pub const DENSITY_CHECK_ABOVE_PIXELS: u64 = 4_000_000;
+
 /// Longest accepted side, in pixels. Stops thin-strip bombs that stay under
 /// [`MAX_PIXELS`] but still make row buffers huge.
 pub const MAX_SIDE: u32 = 20_000;

@@ -45,6 +45,13 @@ pub enum ImageError {
         height: u32,
         max_ratio: u32,
     },
+    /// The file declares far more pixels than its size can plausibly hold
+    /// ([`crate::defaults::MAX_PIXELS_PER_BYTE`]): a decompression bomb.
+    #[error(
+        "image declares {width}×{height} pixels ({}) in only {bytes} bytes, which is not a photo",
+        megapixels(u64::from(*width) * u64::from(*height))
+    )]
+    TooCompressed { width: u32, height: u32, bytes: u64 },
     /// More frames than `Limits::max_frames`; counting stops at `max_frames + 1`.
     #[error("image has more than {max_frames} frames; the limit is {max_frames}")]
     TooManyFrames { frames_seen: u32, max_frames: u32 },

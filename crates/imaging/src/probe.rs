@@ -5,7 +5,7 @@
 use image::metadata::Orientation;
 
 use crate::detect::{detect, Format};
-use crate::{ImageError, Limits, Probe};
+use crate::{defaults, ImageError, Limits, Probe};
 
 /// What the header tells us beyond the public [`Probe`].
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +50,7 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Image
         }
     };
     check_size(width, height, limits)?;
+    check_density(width, height, bytes.len())?;
     if frames > limits.max_frames {
         return Err(ImageError::TooManyFrames {
             frames_seen: frames.min(frame_cap),
@@ -80,6 +81,23 @@ pub fn check_size(width: u32, height: u32, limits: &Limits) -> Result<(), ImageE
             width,
             height,
             max_ratio: limits.max_aspect_ratio,
+        });
+    }
+    Ok(())
+}
+
+/// Refuses files that declare many more pixels than their size can hold (decompression bombs
+/// under the pixel limit): see [`defaults::MAX_PIXELS_PER_BYTE`].
+fn check_density(width: u32, height: u32, file_bytes: usize) -> Result<(), ImageError> {
+    let pixels = u64::from(width) * u64::from(height);
+    let bytes = file_bytes as u64;
+    if pixels > defaults::DENSITY_CHECK_ABOVE_PIXELS
+        && pixels > bytes.saturating_mul(defaults::MAX_PIXELS_PER_BYTE)
+    {
+        return Err(ImageError::TooCompressed {
+            width,
+            height,
+            bytes,
         });
     }
     Ok(())
@@ -426,6 +444,22 @@ mod tests {
             probe(&j[..10], &limits()),
             Err(ImageError::Corrupt { .. })
         ));
+    }
+
+    #[test]
+    fn implausibly_compressed_files_are_refused() {
+        // 7000×7000 (49 MP, under the pixel limit) declared by a 6 KB file.
+        assert_eq!(
+            check_density(7000, 7000, 6034),
+            Err(ImageError::TooCompressed {
+                width: 7000,
+                height: 7000,
+                bytes: 6034
+            })
+        );
+        assert!(check_density(7000, 7000, 48_000).is_ok());
+        // Small images may be as compressed as they like.
+        assert!(check_density(2000, 2000, 100).is_ok());
     }
 
     #[test]
