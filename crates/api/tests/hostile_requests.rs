@@ -236,3 +236,56 @@ async fn a_body_that_trickles_in_times_out_with_408() {
     assert_intact(&app, &before).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_internal_failure_is_a_generic_500_with_a_request_id() {
+    let backend = Backend::sqlite_fs();
+    let database_url = backend.database.url.clone();
+    let app = TestApp::spawn(backend).await;
+    // A table gone from under the server: a failure no client caused.
+    let pool = sqlx::SqlitePool::connect(&database_url)
+        .await
+        .expect("open database");
+    sqlx::query("DROP TABLE work_samples")
+        .execute(&pool)
+        .await
+        .expect("drop table");
+    pool.close().await;
+
+    let response = app
+        .client
+        .get(app.url("/api/v1/users/10?include=work_samples"))
+        .bearer_auth(token(ADA))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(response.status(), 500);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(!request_id.is_empty());
+    let (_, body) = json_of(response).await;
+    let text = body.to_string();
+    assert_eq!(error_of(&body).0, "system");
+    for internal in [
+        "work_samples",
+        "no such table",
+        "sqlite",
+        "SELECT",
+        database_url.as_str(),
+    ] {
+        assert!(
+            !text.contains(internal),
+            "500 body shows {internal:?}: {text}"
+        );
+    }
+    // Everything that does not need the table keeps working.
+    assert_eq!(
+        app.get("/api/v1/users/10?include=skills", Some(ADA))
+            .await
+            .0,
+        200
+    );
+    app.stop().await;
+}

@@ -1,7 +1,10 @@
-//! The `portrait` binary, killed with SIGKILL in the middle of concurrent uploads and
-//! restarted on the same data: every user's photo_path still serves a whole image (the new
-//! one or the previous one), `portrait gc` leaves no unreferenced blob, tokens never reach
-//! the log, and SIGTERM exits 0.
+//! The `portrait` binary itself.
+//!
+//! * `serve --demo` prints curl commands that work when pasted.
+//! * Killed with SIGKILL in the middle of concurrent uploads and restarted on the same data,
+//!   every user's photo_path still serves a whole image (the new one or the previous one),
+//!   `portrait gc` leaves no unreferenced blob, tokens never reach the log, and SIGTERM
+//!   exits 0.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -279,4 +282,72 @@ async fn sigkill_during_uploads_loses_nothing() {
             log.display()
         );
     }
+}
+
+#[test]
+fn the_demo_prints_curl_commands_that_work_verbatim() {
+    let data = tempfile::tempdir().expect("data dir");
+    let mut child = portrait(data.path(), &["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start portrait serve --demo");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut commands = Vec::new();
+    let mut printed = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if let Some(command) = line.trim_start().strip_prefix("curl ") {
+            commands.push(format!("curl {command}"));
+        }
+        if line.starts_with("listening on ") {
+            break;
+        }
+    }
+    assert!(commands.len() >= 3, "{printed}");
+    assert!(printed.contains("user 10"), "{printed}");
+    for command in &commands {
+        let output = Command::new("bash")
+            .arg("-c")
+            .arg(format!("{command} -f"))
+            .output()
+            .expect("run curl");
+        assert!(
+            output.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let body: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{command}: {e}"));
+        assert!(body["results"].is_array(), "{command}: {body}");
+    }
+    // The upload command really changed Ada's photo.
+    let upload = commands
+        .iter()
+        .find(|c| c.contains("profile_photo"))
+        .expect("upload command");
+    assert!(
+        upload.contains("-F 'user[profile_photo_attachment_file]=@"),
+        "{upload}"
+    );
+    let show = commands
+        .iter()
+        .find(|c| c.contains("/users/10?"))
+        .expect("show command");
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(show)
+        .output()
+        .expect("curl");
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let path = body["users"]["10"]["photo_path"]
+        .as_str()
+        .expect("photo_path");
+    assert!(path.contains("/photos/"), "{path}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().expect("wait").success());
 }
