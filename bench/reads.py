@@ -13,7 +13,10 @@ nginx (2 worker processes = the machine's cores, sendfile on, access log off,
 `wrk -t2 -c<connections> -d<seconds>` against nginx, then portrait's
 `<photo_path>?size=96`, then `/api/v1/users/10?include=<all eight>` with a
 bearer token; the rendition ratio portrait/nginx is taken per round.
-wrk runs on the same machine and takes CPU from both servers alike.
+wrk runs on the same machine and takes CPU from both servers alike. Server CPU
+per request (utime+stime from /proc of the server and its child processes,
+before/after each wrk run) is reported too: on a shared machine it is steadier
+than requests/s.
 """
 
 import argparse
@@ -43,11 +46,34 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wrk(url, seconds, connections, headers=()):
+def proc_cpu(pids):
+    """utime+stime seconds of the given processes and of their children."""
+    total = 0.0
+    seen = set()
+    todo = list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return total
+
+
+def wrk(url, seconds, connections, headers=(), server_pids=()):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for h in headers:
         cmd += ["-H", h]
+    cpu0 = proc_cpu(server_pids)
     out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
+    cpu = proc_cpu(server_pids) - cpu0
+    total = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
@@ -58,7 +84,7 @@ def wrk(url, seconds, connections, headers=()):
             return None
         return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 
-    return {"rps": rps, "non2xx": int(non2xx.group(1)) if non2xx else 0, "p50_ms": to_ms(p50),
+    return {"rps": rps, "cpu_us_per_req": cpu / max(total, 1) * 1e6, "non2xx": int(non2xx.group(1)) if non2xx else 0, "p50_ms": to_ms(p50),
             "p99_ms": to_ms(p99)}
 
 
@@ -87,7 +113,8 @@ def main():
     portrait, _ = build()
     print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
     print(f"# wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds")
-    results = {"nginx": [], "portrait_rendition": [], "users_include": [], "ratio": []}
+    results = {"nginx": [], "portrait_rendition": [], "users_include": [], "ratio": [],
+               "cpu_ratio": []}
     with tempfile.TemporaryDirectory(prefix="portrait-reads-") as tmp:
         tmp = Path(tmp)
         server = Server(portrait, tmp / "data", ["--rate-limit-per-second", "0"])
@@ -146,13 +173,14 @@ http {{
                 body = resp.read()
             print(f"# rendition {len(jpeg)} bytes; users/10 with all includes: {len(body)} bytes of JSON")
             for r in range(args.rounds):
-                n = wrk(nginx_url, args.seconds, args.connections)
-                p = wrk(rendition_url, args.seconds, args.connections)
-                u = wrk(users_url, args.seconds, args.connections, [auth])
+                n = wrk(nginx_url, args.seconds, args.connections, server_pids=[nginx.pid])
+                p = wrk(rendition_url, args.seconds, args.connections, server_pids=[server.pid])
+                u = wrk(users_url, args.seconds, args.connections, [auth], server_pids=[server.pid])
                 results["nginx"].append(n)
                 results["portrait_rendition"].append(p)
                 results["users_include"].append(u)
                 results["ratio"].append(p["rps"] / n["rps"])
+                results["cpu_ratio"].append(n["cpu_us_per_req"] / p["cpu_us_per_req"])
                 print(f"  round {r + 1}: nginx {n}; portrait {p}; users {u}", file=sys.stderr)
         finally:
             if nginx:
@@ -161,17 +189,20 @@ http {{
             server.stop()
     med = statistics.median
     print()
-    print("| target | req/s (median) | p50 ms | p99 ms | non-2xx |")
-    print("|---|---:|---:|---:|---:|")
+    print("| target | req/s (median) | server CPU µs/request | p50 ms | p99 ms | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|")
     for key, label in (("nginx", "nginx, same JPEG from disk"),
                        ("portrait_rendition", "portrait `GET <photo_path>?size=96`"),
                        ("users_include", "portrait `GET /api/v1/users/10?include=<all 8>`")):
         runs = results[key]
-        print(f"| {label} | {med(x['rps'] for x in runs):,.0f} | {med(x['p50_ms'] for x in runs):.2f} | "
+        print(f"| {label} | {med(x['rps'] for x in runs):,.0f} | {med(x['cpu_us_per_req'] for x in runs):.1f} | "
+              f"{med(x['p50_ms'] for x in runs):.2f} | "
               f"{med(x['p99_ms'] for x in runs):.2f} | {sum(x['non2xx'] for x in runs)} |")
     print()
     print(f"rendition portrait/nginx: **{med(results['ratio']):.2f}** "
-          f"(per round: {', '.join(f'{x:.2f}' for x in results['ratio'])})")
+          f"(per round: {', '.join(f'{x:.2f}' for x in results['ratio'])}); "
+          f"CPU per request nginx/portrait: **{med(results['cpu_ratio']):.2f}** "
+          f"(per round: {', '.join(f'{x:.2f}' for x in results['cpu_ratio'])})")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 

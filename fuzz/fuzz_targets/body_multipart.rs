@@ -168,6 +168,8 @@ fn well_formed(r: &Request) -> bool {
                 && !p.bare_lf
                 && p.filename.as_deref().is_none_or(plain)
                 && p.content_type.as_deref().is_none_or(|c| plain(c) || c.contains('/') && c.bytes().all(|b| b.is_ascii_graphic()))
+                // multer (httparse) reads at most 32 headers a part and refuses more with 400.
+                && p.extra_headers.len() + 2 <= 32
                 && p.extra_headers.iter().all(|(k, v)| {
                     !k.is_empty()
                         && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')

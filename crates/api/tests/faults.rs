@@ -15,9 +15,7 @@ use common::*;
 fn through(url: &str, marker: &str, proxy: SocketAddr) -> (String, SocketAddr) {
     let start = url.find(marker).expect("marker in URL") + marker.len();
     let rest = &url[start..];
-    let end = rest
-        .find(|c: char| c == '/' || c == '?' || c == '&')
-        .unwrap_or(rest.len());
+    let end = rest.find(['/', '?', '&']).unwrap_or(rest.len());
     let upstream: SocketAddr = rest[..end]
         .replace("localhost", "127.0.0.1")
         .parse()
