@@ -287,7 +287,14 @@ async fn sigkill_during_uploads_loses_nothing() {
 #[test]
 fn the_demo_prints_curl_commands_that_work_verbatim() {
     let data = tempfile::tempdir().expect("data dir");
-    let mut child = portrait(data.path(), &["serve", "--demo", "--listen", "127.0.0.1:0"])
+    // Configured through the environment only, as operations.md allows for every flag.
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env("PORTRAIT_DEMO", "true")
+        .env("PORTRAIT_LISTEN", "127.0.0.1:0")
+        .env("PORTRAIT_DATA_DIR", data.path())
+        .env_remove("PORTRAIT_DATABASE_URL")
+        .env_remove("PORTRAIT_BLOB_STORE")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -350,4 +357,57 @@ fn the_demo_prints_curl_commands_that_work_verbatim() {
         .args(["-TERM", &child.id().to_string()])
         .status();
     assert!(child.wait().expect("wait").success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_an_upload_in_flight_finish() {
+    let data = tempfile::tempdir().expect("data dir");
+    let data = data.path();
+    let mut fixture_json: serde_json::Value =
+        serde_json::from_str(portrait_store::fixture::DEMO).expect("demo fixture");
+    fixture_json["tokens"] = serde_json::json!([{"user_id": 10, "token": token(10)}]);
+    let fixture_file = data.join("fixture.json");
+    std::fs::write(&fixture_file, fixture_json.to_string()).expect("write fixture");
+    let import = portrait(
+        data,
+        &["import", fixture_file.to_str().expect("utf-8 path")],
+    )
+    .output()
+    .expect("import");
+    assert!(import.status.success());
+    let mut server = serve(data, "serve.log");
+
+    // An upload whose body takes about 1.5 s to arrive; SIGTERM lands in the middle.
+    let head = b"--B\r\nContent-Disposition: form-data; name=\"user[profile_photo_attachment_file]\"; filename=\"a.jpg\"\r\n\r\n".to_vec();
+    let mut chunks = vec![head];
+    chunks.extend(
+        fixture("photo-320x180.jpg")
+            .chunks(2048)
+            .map(<[u8]>::to_vec),
+    );
+    chunks.push(b"\r\n--B--\r\n".to_vec());
+    let pause = Duration::from_millis(1500 / chunks.len() as u64);
+    let stream = futures::stream::unfold(chunks.into_iter(), move |mut chunks| async move {
+        let next = chunks.next()?;
+        tokio::time::sleep(pause).await;
+        Some((Ok::<_, std::io::Error>(next), chunks))
+    });
+    let client = reqwest::Client::new();
+    let request = client
+        .post(format!("{}/api/v1/users/10/profile_photo", server.base))
+        .bearer_auth(token(10))
+        .header("content-type", "multipart/form-data; boundary=B")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send();
+    let upload = tokio::spawn(request);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let kill = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let response = upload.await.expect("task").expect("the upload is answered");
+    assert_eq!(response.status(), 200, "the in-flight upload completes");
+    let exit = server.child.wait().expect("wait");
+    assert!(exit.success(), "{exit:?}");
 }
