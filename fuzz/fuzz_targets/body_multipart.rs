@@ -88,7 +88,9 @@ fn plain(s: &str) -> bool {
 /// A boundary that RFC 2046 allows and that needs no quoting in the header when `quoted` is false.
 fn boundary_ok(b: &str, quoted: bool) -> bool {
     let specials: &[u8] = if quoted { b"'()+_,-./:=?" } else { b"'+_-." };
-    (1..=70).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_alphanumeric() || specials.contains(&c))
+    (1..=70).contains(&b.len())
+        && b.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || specials.contains(&c))
 }
 
 fn content_type(r: &Request) -> String {
@@ -150,7 +152,11 @@ fn serialise(r: &Request) -> Vec<u8> {
 fn well_formed(r: &Request) -> bool {
     let delimiter = format!("\r\n--{}", r.boundary);
     let contains = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
-    let files = r.parts.iter().filter(|p| matches!(p.name, Name::File)).count();
+    let files = r
+        .parts
+        .iter()
+        .filter(|p| matches!(p.name, Name::File))
+        .count();
     boundary_ok(&r.boundary, r.header_style % 6 == 1)
         && r.header_style % 6 < 4
         && r.truncate.is_none()

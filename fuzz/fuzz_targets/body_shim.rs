@@ -32,7 +32,10 @@ pub fn decode(
     match &result {
         Ok(upload) => {
             assert!(!upload.file.is_empty(), "accepted an empty file");
-            assert!(upload.file.len() as u64 <= max_upload_bytes, "file over the limit");
+            assert!(
+                upload.file.len() as u64 <= max_upload_bytes,
+                "file over the limit"
+            );
             if let Some(c) = upload.crop {
                 assert!(c.size > 0, "accepted crop_w = 0");
             }
