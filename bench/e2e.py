@@ -171,8 +171,8 @@ def main():
     print()
     print("Peak RSS of the whole server (VmHWM, fresh server per line), 16 concurrent uploaders:")
     print()
-    print("| photo and limit | idle RSS MB | peak RSS MB (max of runs) | uploads/s | p50 ms | statuses |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| photo and limit | idle RSS MB | peak RSS MB (max of runs) | uploads/s | p50 ms | CPU s/upload | statuses |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for m in results["memory"]:
         runs = m["runs"]
         statuses = {}
@@ -180,7 +180,8 @@ def main():
             for k, n in r["statuses"].items():
                 statuses[k] = statuses.get(k, 0) + n
         print(f"| {m['label']} | {m['idle_mb']:.0f} | **{max(r['peak_rss_mb'] for r in runs):.0f}** | "
-              f"{med(r['uploads_per_s'] for r in runs):.2f} | {med(r['p50_ms'] for r in runs):.0f} | {statuses} |")
+              f"{med(r['uploads_per_s'] for r in runs):.2f} | {med(r['p50_ms'] for r in runs):.0f} | "
+              f"{med(r['cpu_s_per_upload'] for r in runs) if any(r['ok'] for r in runs) else '-'} | {statuses} |")
     print()
     print("| bomb | in-process rejection: median µs | p99 µs | VmHWM before → after (kB) | "
           "HTTP, 1 client: p50 ms | answers/s | statuses | HTTP, 16 clients: answers/s | server VmHWM MB before → after |")
