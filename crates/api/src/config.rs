@@ -17,7 +17,9 @@ pub struct Limits {
     pub processing_timeout: Duration,
     /// Photos processed at once; more would only slow each one down.
     pub processing_workers: usize,
-    /// Uploads allowed to wait for a worker before new ones get 503.
+    /// Uploads allowed in beyond the workers (receiving their body or waiting for a worker)
+    /// before new ones get 503; bounds the memory held by upload bodies to
+    /// (workers + queue) × `max_upload_bytes`.
     pub processing_queue: usize,
     /// Largest `per_page` / `limit`.
     pub max_page_size: u64,

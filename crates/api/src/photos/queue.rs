@@ -37,13 +37,14 @@ impl ProcessingQueue {
         &self.options
     }
 
-    /// Decodes and renders one upload, or says why not.
+    /// Decodes and renders one upload admitted by [`Self::admit`], or says why not.
     pub async fn process(
         &self,
+        admission: Admission<'_>,
         bytes: Bytes,
         crop: Option<CropBox>,
     ) -> Result<Processed, ApiError> {
-        let _admission = self.admit()?;
+        let _admission = admission;
         let permit = Arc::clone(&self.workers)
             .acquire_owned()
             .await
@@ -68,7 +69,9 @@ impl ProcessingQueue {
         }
     }
 
-    fn admit(&self) -> Result<Admission<'_>, ApiError> {
+    /// A place in the queue, taken before the upload body is read so that a full queue
+    /// sheds uploads before they cost memory; held until processing ends.
+    pub fn admit(&self) -> Result<Admission<'_>, ApiError> {
         let before = self.admitted.fetch_add(1, Ordering::AcqRel);
         let admission = Admission(&self.admitted);
         if before >= self.capacity {
@@ -78,7 +81,9 @@ impl ProcessingQueue {
     }
 }
 
-struct Admission<'a>(&'a AtomicUsize);
+/// One admitted upload; dropping it frees the place.
+#[derive(Debug)]
+pub struct Admission<'a>(&'a AtomicUsize);
 
 impl Drop for Admission<'_> {
     fn drop(&mut self) {

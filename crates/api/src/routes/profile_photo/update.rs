@@ -54,8 +54,13 @@ pub async fn update(
     let id = params::user_id(&id)?;
     let query = QueryPairs::parse(query.as_deref());
     editable_user(&state, &caller, id).await?;
+    // Shed before reading the body: a full queue then costs no memory and no bandwidth.
+    let admission = state.queue.admit()?;
     let upload = body::read_upload(request, &state.config.limits, &query).await?;
-    let processed = state.queue.process(upload.file, upload.crop).await?;
+    let processed = state
+        .queue
+        .process(admission, upload.file, upload.crop)
+        .await?;
     photos::update::replace(&state, id, processed).await?;
     let user = find_visible(&state, &caller, id).await?;
     present_one(&state, &caller, user, &query).await
