@@ -289,3 +289,30 @@ async fn an_internal_failure_is_a_generic_500_with_a_request_id() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn truncated_files_of_every_accepted_format_are_422() {
+    let (app, before) = with_a_photo(|_| {}).await;
+    for name in [
+        "photo-320x180.jpg",
+        "quadrants-400x300.png",
+        "static-120x80.gif",
+        "bmp24-96x72.bmp",
+        "lossy-320x180.webp",
+    ] {
+        let whole = fixture(name);
+        for keep in [whole.len() / 10, whole.len() * 2 / 5, whole.len() * 9 / 10] {
+            let (status, body) = app.upload(ADA, ADA, whole[..keep].to_vec()).await;
+            assert_eq!(
+                status,
+                422,
+                "{name} cut at {keep} of {}: {body}",
+                whole.len()
+            );
+            assert_eq!(error_of(&body).0, "validation", "{name}");
+            assert_eq!(body["errors"][0]["field"], "profile_photo_attachment_file");
+        }
+    }
+    assert_intact(&app, &before).await;
+    app.stop().await;
+}
