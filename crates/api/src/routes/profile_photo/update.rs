@@ -1,6 +1,9 @@
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::Json;
+use futures::StreamExt;
 use serde_json::Value;
+
+use crate::config::Limits;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -54,8 +57,14 @@ pub async fn update(
     let id = params::user_id(&id)?;
     let query = QueryPairs::parse(query.as_deref());
     editable_user(&state, &caller, id).await?;
-    // Shed before reading the body: a full queue then costs no memory and no bandwidth.
-    let admission = state.queue.admit()?;
+    // Shed before buffering the body: a full queue then costs no memory.
+    let admission = match state.queue.admit() {
+        Ok(admission) => admission,
+        Err(busy) => {
+            discard_body(request, &state.config.limits).await;
+            return Err(busy);
+        }
+    };
     let upload = body::read_upload(request, &state.config.limits, &query).await?;
     let processed = state
         .queue
@@ -64,4 +73,21 @@ pub async fn update(
     photos::update::replace(&state, id, processed).await?;
     let user = find_visible(&state, &caller, id).await?;
     present_one(&state, &caller, user, &query).await
+}
+
+/// Reads and drops the body of a request that is answered without it, so that a client still
+/// sending gets to read the answer instead of a reset connection. Bounded by the upload limit
+/// and the body timeout; nothing is kept.
+async fn discard_body(request: Request, limits: &Limits) {
+    let mut chunks = request.into_body().into_data_stream();
+    let drain = async {
+        let mut seen = 0u64;
+        while let Some(Ok(chunk)) = chunks.next().await {
+            seen += chunk.len() as u64;
+            if seen > limits.max_upload_bytes {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(limits.body_read_timeout, drain).await;
 }
