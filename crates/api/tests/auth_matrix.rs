@@ -29,6 +29,10 @@ enum Route {
     Show,
     Upload,
     Reset,
+    /// Public: the default photo, the OpenAPI document and the health checks ignore tokens.
+    DefaultPhoto,
+    OpenApi,
+    Health,
 }
 
 impl Route {
@@ -49,6 +53,11 @@ impl Route {
                     )
             }
             Route::Reset => app.client.delete(url("/api/v1/users/11/profile_photo")),
+            Route::DefaultPhoto => app
+                .client
+                .get(url("/images/default_profile_photo/default.png")),
+            Route::OpenApi => app.client.get(url("/api/v1/openapi.json")),
+            Route::Health => app.client.get(url("/healthz")),
         }
     }
 }
@@ -67,9 +76,10 @@ fn authorize(request: reqwest::RequestBuilder, caller: Caller) -> reqwest::Reque
 fn expected(route: Route, caller: Caller) -> u16 {
     use Route::*;
     match caller {
+        _ if matches!(route, DefaultPhoto | OpenApi | Health) => 200,
         Caller::NoHeader | Caller::Malformed | Caller::Unknown | Caller::Revoked => 401,
         Caller::User(id) => match (route, id) {
-            (Me | Index, _) => 200,
+            (Me | Index | DefaultPhoto | OpenApi | Health, _) => 200,
             // Another account's administrator cannot even see Grace.
             (Show | Upload | Reset, HANK) => 404,
             (Show, _) => 200,
@@ -167,6 +177,8 @@ fn check_success(route: Route, caller: Caller, body: &Value, case: &str) {
                 assert_eq!(body["users"][id]["account_id"], account, "{case}");
             }
         }
-        Route::Reset => unreachable!("reset answers 204"),
+        Route::Reset | Route::DefaultPhoto | Route::OpenApi | Route::Health => {
+            unreachable!("checked apart")
+        }
     }
 }
