@@ -130,6 +130,22 @@ async fn every_route_for_every_caller() {
             Route::Upload,
             Route::Reset,
         ];
+        for route in [Route::DefaultPhoto, Route::OpenApi, Route::Health] {
+            for caller in callers {
+                let response = authorize(route.request(&app), caller).send().await.unwrap();
+                let case = format!("{}: {route:?} as {caller:?}", app.backend);
+                assert_eq!(
+                    response.status().as_u16(),
+                    expected(route, caller),
+                    "{case}"
+                );
+                assert_eq!(
+                    response.headers()["x-content-type-options"],
+                    "nosniff",
+                    "{case}"
+                );
+            }
+        }
         for route in routes {
             for caller in callers {
                 let response = authorize(route.request(&app), caller).send().await.unwrap();
