@@ -112,6 +112,20 @@ async fn every_route_for_every_caller() {
             .revoke_token(&revoked.hash())
             .await
             .expect("revoke");
+        // A disabled user's token is as good as none.
+        let disabled = PlainToken::new("token-of-a-disabled-user".to_owned());
+        app.store
+            .create_token(UserId(ROBOT), &disabled.hash())
+            .await
+            .expect("token");
+        let response = app
+            .client
+            .get(app.url("/api/v1/users/me"))
+            .bearer_auth(disabled.expose())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(json_of(response).await.0, 401, "{}", app.backend);
 
         let callers = [
             Caller::NoHeader,
