@@ -37,6 +37,37 @@ fn portrait(data: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// A data dir holding the demo fixture, imported with `portrait import`, plus Ada's token.
+fn demo_data_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("data dir");
+    let mut fixture_json: serde_json::Value =
+        serde_json::from_str(portrait_store::fixture::DEMO).expect("demo fixture");
+    fixture_json["tokens"] = serde_json::json!([{"user_id": 10, "token": token(10)}]);
+    let fixture_file = dir.path().join("fixture.json");
+    std::fs::write(&fixture_file, fixture_json.to_string()).expect("write fixture");
+    let import = portrait(
+        dir.path(),
+        &["import", fixture_file.to_str().expect("utf-8 path")],
+    )
+    .output()
+    .expect("import");
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    dir
+}
+
+/// Asks the server to stop, as an operator or a process manager would.
+fn sigterm(child: &Child) {
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+}
+
 struct Server {
     child: Child,
     base: String,
@@ -121,24 +152,8 @@ fn files(dir: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_uploads_loses_nothing() {
-    let data = tempfile::tempdir().expect("data dir");
-    let data = data.path();
-    let mut fixture_json: serde_json::Value =
-        serde_json::from_str(portrait_store::fixture::DEMO).expect("demo fixture");
-    fixture_json["tokens"] = serde_json::json!([{"user_id": 10, "token": token(10)}]);
-    let fixture_file = data.join("fixture.json");
-    std::fs::write(&fixture_file, fixture_json.to_string()).expect("write fixture");
-    let import = portrait(
-        data,
-        &["import", fixture_file.to_str().expect("utf-8 path")],
-    )
-    .output()
-    .expect("import");
-    assert!(
-        import.status.success(),
-        "{}",
-        String::from_utf8_lossy(&import.stderr)
-    );
+    let dir = demo_data_dir();
+    let data = dir.path();
 
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
@@ -237,11 +252,7 @@ async fn sigkill_during_uploads_loses_nothing() {
     }
 
     // SIGTERM: a clean exit.
-    let kill = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
+    sigterm(&server.child);
     let exit = server.child.wait().expect("wait");
     assert!(exit.success(), "SIGTERM exit: {exit:?}");
 
@@ -353,28 +364,14 @@ fn the_demo_prints_curl_commands_that_work_verbatim() {
         .as_str()
         .expect("photo_path");
     assert!(path.contains("/photos/"), "{path}");
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
+    sigterm(&child);
     assert!(child.wait().expect("wait").success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_an_upload_in_flight_finish() {
-    let data = tempfile::tempdir().expect("data dir");
-    let data = data.path();
-    let mut fixture_json: serde_json::Value =
-        serde_json::from_str(portrait_store::fixture::DEMO).expect("demo fixture");
-    fixture_json["tokens"] = serde_json::json!([{"user_id": 10, "token": token(10)}]);
-    let fixture_file = data.join("fixture.json");
-    std::fs::write(&fixture_file, fixture_json.to_string()).expect("write fixture");
-    let import = portrait(
-        data,
-        &["import", fixture_file.to_str().expect("utf-8 path")],
-    )
-    .output()
-    .expect("import");
-    assert!(import.status.success());
+    let dir = demo_data_dir();
+    let data = dir.path();
     let mut server = serve(data, "serve.log");
 
     // An upload whose body takes about 1.5 s to arrive; SIGTERM lands in the middle.
@@ -401,11 +398,7 @@ async fn sigterm_lets_an_upload_in_flight_finish() {
         .send();
     let upload = tokio::spawn(request);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let kill = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
+    sigterm(&server.child);
     let response = upload.await.expect("task").expect("the upload is answered");
     assert_eq!(response.status(), 200, "the in-flight upload completes");
     let exit = server.child.wait().expect("wait");

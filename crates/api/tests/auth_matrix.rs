@@ -42,16 +42,10 @@ impl Route {
             Route::Me => app.client.get(url("/api/v1/users/me")),
             Route::Index => app.client.get(url("/api/v1/users")),
             Route::Show => app.client.get(url("/api/v1/users/11")),
-            Route::Upload => {
-                let part = reqwest::multipart::Part::bytes(fixture("photo-320x180.jpg"))
-                    .file_name("p.jpg");
-                app.client
-                    .post(url("/api/v1/users/11/profile_photo"))
-                    .multipart(
-                        reqwest::multipart::Form::new()
-                            .part("user[profile_photo_attachment_file]", part),
-                    )
-            }
+            Route::Upload => app.upload_request(
+                "/api/v1/users/11/profile_photo",
+                fixture("photo-320x180.jpg"),
+            ),
             Route::Reset => app.client.delete(url("/api/v1/users/11/profile_photo")),
             Route::DefaultPhoto => app
                 .client

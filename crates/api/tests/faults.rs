@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use common::proxy::Proxy;
 use common::*;
 
-/// `url` with its `host:port` (the first one after `//`, or after `endpoint=http://`)
-/// replaced by the proxy's.
-fn through(url: &str, marker: &str, proxy: SocketAddr) -> (String, SocketAddr) {
+/// A proxy in front of the `host:port` that follows `marker` in `url` (`@` in a database
+/// URL, `endpoint=http://` in an S3 URL), and `url` pointed at the proxy instead.
+async fn behind_proxy(url: &str, marker: &str) -> (Proxy, String) {
     let start = url.find(marker).expect("marker in URL") + marker.len();
     let rest = &url[start..];
     let end = rest.find(['/', '?', '&']).unwrap_or(rest.len());
@@ -20,10 +20,9 @@ fn through(url: &str, marker: &str, proxy: SocketAddr) -> (String, SocketAddr) {
         .replace("localhost", "127.0.0.1")
         .parse()
         .expect("host:port in URL");
-    (
-        format!("{}{proxy}{}", &url[..start], &rest[end..]),
-        upstream,
-    )
+    let proxy = Proxy::start(upstream).await;
+    let proxied = format!("{}{}{}", &url[..start], proxy.addr, &rest[end..]);
+    (proxy, proxied)
 }
 
 async fn status_and_time(request: reqwest::RequestBuilder) -> (u16, Option<String>, Duration) {
@@ -65,9 +64,7 @@ async fn a_database_outage_is_503_and_heals() {
         eprintln!("PORTRAIT_TEST_DATABASE_URL not set: skipping");
         return;
     };
-    let proxy =
-        Proxy::start(through(&backend.database.url, "@", "127.0.0.1:1".parse().unwrap()).1).await;
-    let (proxied, _) = through(&backend.database.url, "@", proxy.addr);
+    let (proxy, proxied) = behind_proxy(&backend.database.url, "@").await;
     let app = TestApp::spawn_with(backend, |config| config.database_url = proxied).await;
     assert_eq!(
         app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await.0,
@@ -125,10 +122,7 @@ async fn a_blob_store_outage_is_503_and_heals() {
         eprintln!("PORTRAIT_TEST_S3_ENDPOINT not set: skipping");
         return;
     };
-    let marker = "endpoint=http://";
-    let proxy =
-        Proxy::start(through(&backend.blob_url, marker, "127.0.0.1:1".parse().unwrap()).1).await;
-    let (proxied, _) = through(&backend.blob_url, marker, proxy.addr);
+    let (proxy, proxied) = behind_proxy(&backend.blob_url, "endpoint=http://").await;
     let app = TestApp::spawn_with(backend, |config| config.blob_store_url = proxied).await;
     assert_eq!(
         app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await.0,
@@ -138,16 +132,12 @@ async fn a_blob_store_outage_is_503_and_heals() {
     let blobs_before = app.photo_blobs().await;
 
     proxy.cut();
-    let upload = {
-        let part =
-            reqwest::multipart::Part::bytes(fixture("quadrants-400x300.png")).file_name("q.png");
-        app.client
-            .post(app.url("/api/v1/users/10/profile_photo"))
-            .bearer_auth(token(ADA))
-            .multipart(
-                reqwest::multipart::Form::new().part("user[profile_photo_attachment_file]", part),
-            )
-    };
+    let upload = app
+        .upload_request(
+            "/api/v1/users/10/profile_photo",
+            fixture("quadrants-400x300.png"),
+        )
+        .bearer_auth(token(ADA));
     for request in [upload, app.client.get(format!("{before}?size=96"))] {
         let (status, retry, took) = status_and_time(request).await;
         assert_eq!(status, 503);
@@ -200,9 +190,7 @@ async fn a_silent_database_costs_a_request_about_a_second() {
         eprintln!("PORTRAIT_TEST_DATABASE_URL not set: skipping");
         return;
     };
-    let proxy =
-        Proxy::start(through(&backend.database.url, "@", "127.0.0.1:1".parse().unwrap()).1).await;
-    let (proxied, _) = through(&backend.database.url, "@", proxy.addr);
+    let (proxy, proxied) = behind_proxy(&backend.database.url, "@").await;
     let app = TestApp::spawn_with(backend, |config| config.database_url = proxied).await;
     assert_eq!(app.get("/api/v1/users/me", Some(ADA)).await.0, 200);
 

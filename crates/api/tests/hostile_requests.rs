@@ -79,15 +79,13 @@ async fn odd_paths_are_4xx_never_5xx() {
 #[tokio::test]
 async fn oversized_headers_are_refused_before_any_work() {
     let (app, before) = with_a_photo(|_| {}).await;
-    let part = reqwest::multipart::Part::bytes(fixture("quadrants-400x300.png")).file_name("q.png");
     let response = app
-        .client
-        .post(app.url("/api/v1/users/10/profile_photo"))
+        .upload_request(
+            "/api/v1/users/10/profile_photo",
+            fixture("quadrants-400x300.png"),
+        )
         .bearer_auth(token(ADA))
         .header("X-Padding", "p".repeat(1024 * 1024))
-        .multipart(
-            reqwest::multipart::Form::new().part("user[profile_photo_attachment_file]", part),
-        )
         .send()
         .await;
     // hyper answers 431 itself, or closes the connection; either way nothing is processed.

@@ -37,6 +37,16 @@ fn photo_id(photo_path: &str) -> String {
         .to_owned()
 }
 
+/// A server that processes one photo at a time and lets none wait.
+async fn one_worker_no_queue() -> TestApp {
+    let backend = backends().await.into_iter().next().expect("sqlite backend");
+    TestApp::spawn_with(backend, |config| {
+        config.limits.processing_workers = 1;
+        config.limits.processing_queue = 0;
+    })
+    .await
+}
+
 #[tokio::test]
 async fn a_token_over_its_rate_gets_429_and_others_do_not() {
     let backend = backends().await.into_iter().next().expect("sqlite backend");
@@ -103,12 +113,7 @@ async fn a_token_over_its_rate_gets_429_and_others_do_not() {
 #[tokio::test]
 async fn a_full_processing_queue_sheds_uploads_with_503() {
     let heavy = heavy_jpeg();
-    let backend = backends().await.into_iter().next().expect("sqlite backend");
-    let app = TestApp::spawn_with(backend, |config| {
-        config.limits.processing_workers = 1;
-        config.limits.processing_queue = 0;
-    })
-    .await;
+    let app = one_worker_no_queue().await;
     let (status, _) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
     assert_eq!(status, 200);
     let before = app.photo_path(ADA).await;
@@ -155,20 +160,10 @@ async fn a_full_processing_queue_sheds_uploads_with_503() {
 #[tokio::test]
 async fn the_503_of_a_full_queue_has_retry_after() {
     let heavy = heavy_jpeg();
-    let backend = backends().await.into_iter().next().expect("sqlite backend");
-    let app = TestApp::spawn_with(backend, |config| {
-        config.limits.processing_workers = 1;
-        config.limits.processing_queue = 0;
-    })
-    .await;
+    let app = one_worker_no_queue().await;
     let send = || {
-        let part = reqwest::multipart::Part::bytes(heavy.clone()).file_name("p.jpg");
-        app.client
-            .post(app.url("/api/v1/users/10/profile_photo"))
+        app.upload_request("/api/v1/users/10/profile_photo", heavy.clone())
             .bearer_auth(token(ADA))
-            .multipart(
-                reqwest::multipart::Form::new().part("user[profile_photo_attachment_file]", part),
-            )
             .send()
     };
     let responses = futures::future::join_all((0..6).map(|_| send())).await;

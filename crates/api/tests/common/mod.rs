@@ -180,21 +180,24 @@ impl TestApp {
     }
 
     pub async fn upload_to(&self, path: &str, as_user: i64, bytes: Vec<u8>) -> (u16, Value) {
+        let response = self
+            .upload_request(path, bytes)
+            .bearer_auth(token(as_user))
+            .send()
+            .await
+            .expect("upload");
+        json_of(response).await
+    }
+
+    /// A POST of `bytes` as the multipart file part to `path`, without credentials.
+    pub fn upload_request(&self, path: &str, bytes: Vec<u8>) -> reqwest::RequestBuilder {
         let part = reqwest::multipart::Part::bytes(bytes)
             .file_name("photo.jpg")
             .mime_str("image/jpeg")
             .expect("mime");
         let form =
             reqwest::multipart::Form::new().part("user[profile_photo_attachment_file]", part);
-        let response = self
-            .client
-            .post(self.url(path))
-            .bearer_auth(token(as_user))
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload");
-        json_of(response).await
+        self.client.post(self.url(path)).multipart(form)
     }
 
     /// The user's current photo_path, as `GET /users/{id}` shows it.
