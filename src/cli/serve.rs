@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// Requests a token may make at once before the per-second rate applies.
     #[arg(long, env = "PORTRAIT_RATE_LIMIT_BURST", default_value_t = 40)]
     rate_limit_burst: u32,
+    /// Bytes of photo renditions kept in memory for GETs (0 turns the cache off).
+    #[arg(long, env = "PORTRAIT_PHOTO_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    photo_cache_bytes: u64,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -45,6 +48,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         per_second: args.rate_limit_per_second,
         burst: args.rate_limit_burst.max(1),
     });
+    config.photo_cache.bytes = args.photo_cache_bytes;
     let application = Application::build(config).await?;
     if args.demo {
         demo::seed_and_print(&application, &args.storage.data_dir).await?;

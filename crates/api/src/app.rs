@@ -17,6 +17,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::middleware::{json_suffix, panic, rate_limit, security_headers};
 use crate::photo_urls::PhotoUrls;
+use crate::photos::cache::RenditionCache;
 use crate::photos::gc;
 use crate::photos::queue::ProcessingQueue;
 use crate::routes;
@@ -50,6 +51,7 @@ impl Application {
             blobs,
             urls: Arc::new(PhotoUrls::new(&base)),
             queue: Arc::new(queue),
+            renditions: Arc::new(RenditionCache::new(config.photo_cache)),
             config: Arc::new(config),
         };
         Ok(Self {

@@ -6,6 +6,8 @@ use std::time::Duration;
 use portrait_imaging::Options as ImagingOptions;
 use portrait_store::ConnectOptions;
 
+pub use crate::photos::cache::CacheLimits;
+
 /// Limits of the HTTP layer and of photo processing.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -91,6 +93,7 @@ pub struct Config {
     pub store: ConnectOptions,
     pub blobs: portrait_blobs::Timeouts,
     pub sweep: Sweep,
+    pub photo_cache: CacheLimits,
 }
 
 impl Config {
@@ -106,6 +109,7 @@ impl Config {
             store: ConnectOptions::default(),
             blobs: portrait_blobs::Timeouts::default(),
             sweep: Sweep::default(),
+            photo_cache: CacheLimits::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ use portrait_store::MetadataStore;
 
 use crate::config::Config;
 use crate::photo_urls::PhotoUrls;
+use crate::photos::cache::RenditionCache;
 use crate::photos::queue::ProcessingQueue;
 
 /// What every handler can reach. Cheap to clone.
@@ -15,4 +16,5 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub urls: Arc<PhotoUrls>,
     pub queue: Arc<ProcessingQueue>,
+    pub renditions: Arc<RenditionCache>,
 }

@@ -574,6 +574,52 @@ async fn delete_resets_to_the_default_image() {
     }
 }
 
+/// Deletes a photo's blobs behind the server's back, as another instance sharing the storage
+/// would when that photo is replaced there.
+async fn delete_blobs_elsewhere(app: &TestApp) {
+    for key in app.photo_blobs().await {
+        let key = portrait_blobs::BlobKey::parse(&key).expect("key");
+        app.blobs.delete(&key).await.expect("delete blob");
+    }
+}
+
+#[tokio::test]
+async fn renditions_are_served_from_memory_until_deleted_or_stale() {
+    for backend in backends().await {
+        let ttl = std::time::Duration::from_millis(500);
+        let app = TestApp::spawn_with(backend, |c| c.photo_cache.ttl = ttl).await;
+        let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200, "{}: {body}", app.backend);
+        let path = format!("{}?size=96", photo_path_of(&body, ADA));
+        let (status, _, served) = fetch(&app, &path).await;
+        assert_eq!(status, 200);
+
+        delete_blobs_elsewhere(&app).await;
+        let (status, headers, cached) = fetch(&app, &path).await;
+        assert_eq!(status, 200, "{}: served from memory", app.backend);
+        assert_eq!(cached, served);
+        assert_eq!(headers["content-type"], "image/jpeg");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+
+        tokio::time::sleep(ttl + std::time::Duration::from_millis(100)).await;
+        assert_eq!(fetch(&app, &path).await.0, 404, "{}: stale", app.backend);
+        app.stop().await;
+    }
+
+    let app = TestApp::spawn_with(Backend::sqlite_fs(), |c| c.photo_cache.bytes = 0).await;
+    let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200, "{body}");
+    let path = photo_path_of(&body, ADA);
+    assert_eq!(fetch(&app, &path).await.0, 200);
+    delete_blobs_elsewhere(&app).await;
+    assert_eq!(
+        fetch(&app, &path).await.0,
+        404,
+        "cache off: every GET reads the store"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_sweep_deletes_only_old_unreferenced_blobs() {
     for backend in backends().await {

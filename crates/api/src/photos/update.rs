@@ -26,15 +26,25 @@ pub async fn replace(
     let writes = processed.renditions.into_iter().map(|rendition| {
         let key = blob_key(&photo, Variant::of(rendition.kind));
         let blobs = &state.blobs;
-        async move { blobs.put(&key, Bytes::from(rendition.jpeg)).await }
+        async move {
+            let bytes = Bytes::from(rendition.jpeg);
+            blobs.put(&key, bytes.clone()).await.map(|()| (key, bytes))
+        }
     });
-    if let Err(error) = futures::future::try_join_all(writes).await {
-        remove(state.blobs.as_ref(), &photo).await;
-        return Err(error.into());
-    }
+    let written = match futures::future::try_join_all(writes).await {
+        Ok(written) => written,
+        Err(error) => {
+            remove(state, &photo).await;
+            return Err(error.into());
+        }
+    };
     let previous = state.store.replace_photo(user, Some(&photo)).await?;
+    // The first GETs of a new photo usually follow its upload at once.
+    for (key, bytes) in written {
+        state.renditions.insert(&key, bytes);
+    }
     if let Some(previous) = previous.filter(|p| *p != photo) {
-        remove(state.blobs.as_ref(), &previous).await;
+        remove(state, &previous).await;
     }
     Ok(photo)
 }
@@ -42,13 +52,28 @@ pub async fn replace(
 /// Back to the default image.
 pub async fn reset(state: &AppState, user: UserId) -> Result<(), ApiError> {
     if let Some(previous) = state.store.replace_photo(user, None).await? {
-        remove(state.blobs.as_ref(), &previous).await;
+        remove(state, &previous).await;
     }
     Ok(())
 }
 
-/// Deletes a photo's blobs; what fails here is left to the sweep.
-pub async fn remove(blobs: &dyn BlobStore, photo: &PhotoId) {
+/// Deletes a photo's blobs and its cached renditions; blobs that fail here are left to the
+/// sweep.
+pub async fn remove(state: &AppState, photo: &PhotoId) {
+    forget(state, photo);
+    remove_blobs(state.blobs.as_ref(), photo).await;
+    // A GET that read a blob just before its deletion may have cached it again.
+    forget(state, photo);
+}
+
+fn forget(state: &AppState, photo: &PhotoId) {
+    let squares = state.config.imaging.square_sizes.iter().copied();
+    for variant in squares.map(Variant::Square).chain([Variant::Full]) {
+        state.renditions.remove(&blob_key(photo, variant));
+    }
+}
+
+async fn remove_blobs(blobs: &dyn BlobStore, photo: &PhotoId) {
     let listed = match blobs.list(&format!("{PREFIX}{photo}/")).await {
         Ok(listed) => listed,
         Err(error) => {

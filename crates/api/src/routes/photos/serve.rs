@@ -47,10 +47,11 @@ pub async fn serve(
     if etag_matches(&headers, &etag) {
         return Ok(image_response(&etag, "image/jpeg", None));
     }
-    let bytes = state
-        .blobs
-        .get(&blob_key(&photo, variant))
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let key = blob_key(&photo, variant);
+    if let Some(bytes) = state.renditions.get(&key) {
+        return Ok(image_response(&etag, "image/jpeg", Some(bytes)));
+    }
+    let bytes = state.blobs.get(&key).await?.ok_or(ApiError::NotFound)?;
+    state.renditions.insert(&key, bytes.clone());
     Ok(image_response(&etag, "image/jpeg", Some(bytes)))
 }
