@@ -35,7 +35,7 @@ from pathlib import Path
 
 from common import CORPUS, Server, build, machine
 
-INCLUDES = ("account_memberships,custom_field_values,external_references,manager,role,"
+INCLUDES = ("account_membership,custom_field_values,external_references,manager,role,"
             "skill_memberships,skills,work_samples")
 PHOTO = CORPUS / "photos/blinds-1920x1200.jpg"
 

@@ -4,3 +4,5 @@
 
 pub mod postgres;
 pub mod sqlite;
+mod sqlite_reads;
+pub(crate) mod text;

@@ -11,12 +11,8 @@ use sqlx::QueryBuilder;
 use crate::fixture::{ExistingIds, Fixture, ImportReport};
 use crate::model::*;
 use crate::query::{Includes, Order, UserFilter, UserPage};
+use crate::sql::text::{self, ByIds, USER_COLUMNS};
 use crate::{MetadataStore, TokenHash};
-
-const USER_COLUMNS: &str = "u.id, u.account_id, u.full_name, u.email_address, u.headline, u.bio, \
-     u.website, u.city, u.state, u.country, u.abbreviated_timezone, u.classification, \
-     u.last_site_activity, u.disabled, u.generic, u.manager_id, u.role_id, u.photo_id, \
-     u.created_at, u.updated_at";
 
 impl Store {
     fn tick(&self) {
@@ -70,17 +66,32 @@ impl Store {
         Ok(query.build_query_as().fetch_all(&self.pool).await?)
     }
 
-    /// Rows of `sql` (which ends in `IN `) for the given ids, in one statement.
-    async fn rows_for<T>(&self, sql: &str, ids: &[i64], order: &str) -> Result<Vec<T>, StoreError>
+    /// Rows of one association for the given ids, in one statement; `account`, when given,
+    /// also restricts them to that account.
+    async fn rows_for<T>(
+        &self,
+        sql: ByIds,
+        account: Option<i64>,
+        ids: &[i64],
+    ) -> Result<Vec<T>, StoreError>
     where
         T: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
     {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut query = QueryBuilder::<Db>::new(sql);
+        let mut query = QueryBuilder::<Db>::new(sql.select);
+        query.push(" WHERE ");
+        if let Some(account) = account {
+            query.push("account_id = ");
+            query.push_bind(account);
+            query.push(" AND ");
+        }
+        query.push(sql.id_column);
+        query.push(" IN ");
         push_id_list(&mut query, ids.iter().copied());
-        query.push(order);
+        query.push(" ORDER BY ");
+        query.push(sql.order);
         self.tick();
         Ok(query.build_query_as().fetch_all(&self.pool).await?)
     }
@@ -381,12 +392,7 @@ impl MetadataStore for Store {
 
     async fn authenticate(&self, token: &TokenHash) -> Result<Option<Principal>, StoreError> {
         self.tick();
-        let row: Option<(String, UserId, i64, Option<String>)> = sqlx::query_as(
-            "SELECT t.token_hash, u.id, u.account_id, m.permission FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id \
-             LEFT JOIN account_memberships m ON m.user_id = u.id AND m.account_id = u.account_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE",
-        )
+        let row: Option<(String, UserId, i64, Option<String>)> = sqlx::query_as(text::AUTHENTICATE)
         .bind(token.as_str())
         .fetch_optional(&self.pool)
         .await?;
@@ -469,87 +475,34 @@ impl MetadataStore for Store {
         let mut found = Associations::default();
         if includes.account_membership {
             found.account_memberships = self
-                .rows_for(
-                    &format!(
-                        "SELECT id, account_id, user_id, permission, created_at, updated_at \
-                         FROM account_memberships WHERE account_id = {} AND user_id IN ",
-                        viewer.account_id
-                    ),
-                    &user_ids,
-                    " ORDER BY id",
-                )
+                .rows_for(text::ACCOUNT_MEMBERSHIPS, Some(viewer.account_id), &user_ids)
                 .await?;
         }
         if includes.role {
             let role_ids = distinct(users.iter().filter_map(|u| u.role_id));
-            found.roles = self
-                .rows_for(
-                    "SELECT id, account_id, name, created_at, updated_at, deleted_at \
-                     FROM roles WHERE id IN ",
-                    &role_ids,
-                    " ORDER BY id",
-                )
-                .await?;
+            found.roles = self.rows_for(text::ROLES, None, &role_ids).await?;
         }
         if includes.skills {
-            found.skills = self
-                .rows_for(
-                    "SELECT sm.user_id, s.id, s.name, s.description, s.max_level, s.created_at, \
-                     s.updated_at FROM skill_memberships sm JOIN skills s ON s.id = sm.skill_id \
-                     WHERE sm.user_id IN ",
-                    &user_ids,
-                    " ORDER BY sm.user_id, s.id",
-                )
-                .await?;
+            found.skills = self.rows_for(text::SKILLS, None, &user_ids).await?;
         }
         if includes.skill_memberships {
             found.skill_memberships = self
-                .rows_for(
-                    "SELECT sm.id, sm.user_id, sm.skill_id, sm.level, s.max_level, \
-                     s.name AS cached_skill_name, sm.creator_id, sm.created_at, sm.updated_at \
-                     FROM skill_memberships sm JOIN skills s ON s.id = sm.skill_id \
-                     WHERE sm.user_id IN ",
-                    &user_ids,
-                    " ORDER BY sm.id",
-                )
+                .rows_for(text::SKILL_MEMBERSHIPS, None, &user_ids)
                 .await?;
         }
         if includes.work_samples {
-            found.work_samples = self
-                .rows_for(
-                    "SELECT id, user_id, title, description, website_url, trapped_website_url, \
-                     attachment_id, attachment_filename, created_at, updated_at \
-                     FROM work_samples WHERE user_id IN ",
-                    &user_ids,
-                    " ORDER BY id",
-                )
-                .await?;
+            found.work_samples = self.rows_for(text::WORK_SAMPLES, None, &user_ids).await?;
         }
         if includes.custom_field_values {
             let values: Vec<CustomFieldValue> = self
-                .rows_for(
-                    "SELECT v.id, v.custom_field_id, f.name AS custom_field_name, v.subject_type, \
-                     v.subject_id, f.account_id, f.type, f.read_access, v.value, v.display_value, \
-                     v.setter_id, v.created_at, v.updated_at \
-                     FROM custom_field_values v JOIN custom_fields f ON f.id = v.custom_field_id \
-                     WHERE v.subject_id IN ",
-                    &user_ids,
-                    " ORDER BY v.id",
-                )
+                .rows_for(text::CUSTOM_FIELD_VALUES, None, &user_ids)
                 .await?;
             found.custom_field_values =
                 values.into_iter().filter(|v| v.readable_by(viewer)).collect();
         }
         if includes.external_references {
             found.external_references = self
-                .rows_for(
-                    "SELECT id, subject_type, subject_id, service_name, service_model, \
-                     service_model_ref, status, external_link, external_message, external_status, \
-                     locked, last_synced_at, created_at, updated_at \
-                     FROM external_references WHERE subject_id IN ",
-                    &user_ids,
-                    " ORDER BY id",
-                )
+                .rows_for(text::EXTERNAL_REFERENCES, None, &user_ids)
                 .await?;
         }
         if includes.manager {
