@@ -19,7 +19,7 @@ use crate::middleware::{json_suffix, panic, rate_limit, security_headers};
 use crate::photo_urls::PhotoUrls;
 use crate::photos::cache::RenditionCache;
 use crate::photos::gc;
-use crate::photos::queue::ProcessingQueue;
+use crate::photos::queue::{ProcessingQueue, QueueLimits};
 use crate::routes;
 use crate::state::AppState;
 
@@ -40,10 +40,15 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{address}"));
+        let limits = &config.limits;
         let queue = ProcessingQueue::new(
-            config.limits.processing_workers,
-            config.limits.processing_queue,
-            config.limits.processing_timeout,
+            QueueLimits {
+                workers: limits.processing_workers,
+                queue: limits.processing_queue,
+                body_bytes: limits.queued_body_bytes.max(limits.max_upload_bytes),
+                decode_bytes: limits.processing_memory_bytes,
+                timeout: limits.processing_timeout,
+            },
             config.imaging.clone(),
         );
         let state = AppState {

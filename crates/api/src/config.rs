@@ -20,9 +20,15 @@ pub struct Limits {
     /// Photos processed at once; more would only slow each one down.
     pub processing_workers: usize,
     /// Uploads allowed in beyond the workers (receiving their body or waiting for a worker)
-    /// before new ones get 503; bounds the memory held by upload bodies to
-    /// (workers + queue) × `max_upload_bytes`.
+    /// before new ones get 503.
     pub processing_queue: usize,
+    /// Body bytes the admitted uploads may hold together (by Content-Length, or
+    /// `max_upload_bytes` when a body does not say); past it new uploads get 503.
+    pub queued_body_bytes: u64,
+    /// Estimated memory of the decodes running at once: two 13 MP phone photos fit side by
+    /// side, a 50 MP one runs alone. With `queued_body_bytes` it keeps the whole server near
+    /// 200 MB under any upload load (BENCHMARKS.md).
+    pub processing_memory_bytes: u64,
     /// Largest `per_page` / `limit`.
     pub max_page_size: u64,
     /// How long readiness checks wait for a dependency.
@@ -58,6 +64,8 @@ impl Default for Limits {
             processing_timeout: Duration::from_secs(20),
             processing_workers: cores,
             processing_queue: cores * 4,
+            queued_body_bytes: 48 * 1024 * 1024,
+            processing_memory_bytes: 224 * 1024 * 1024,
             max_page_size: 200,
             readiness_timeout: Duration::from_secs(1),
             rate_limit: Some(RateLimit::default()),

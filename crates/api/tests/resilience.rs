@@ -158,6 +158,53 @@ async fn a_full_processing_queue_sheds_uploads_with_503() {
 }
 
 #[tokio::test]
+async fn uploads_past_the_body_byte_budget_are_shed_although_places_are_free() {
+    let heavy = heavy_jpeg();
+    let size = heavy.len() as u64;
+    let backend = backends().await.into_iter().next().expect("sqlite backend");
+    let app = TestApp::spawn_with(backend, |config| {
+        config.limits.processing_workers = 1;
+        config.limits.processing_queue = 16;
+        // Room for one body of this size at a time, not two.
+        config.limits.max_upload_bytes = size + 1024;
+        config.limits.queued_body_bytes = size + 1024;
+    })
+    .await;
+    let uploads = (0..6).map(|_| app.upload(ADA, ADA, heavy.clone()));
+    let results = futures::future::join_all(uploads).await;
+    let statuses: Vec<u16> = results.iter().map(|(s, _)| *s).collect();
+    assert!(statuses.contains(&200), "{statuses:?}");
+    assert!(statuses.contains(&503), "17 places, one body: {statuses:?}");
+    for (status, body) in &results {
+        assert!(*status == 200 || *status == 503, "{status}: {body}");
+        if *status == 503 {
+            assert_eq!(error_of(body).0, "system", "{body}");
+        }
+    }
+    // Small uploads still fit beside nothing else once the big ones are done.
+    let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200, "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_memory_budget_smaller_than_one_photo_runs_them_one_by_one() {
+    let heavy = heavy_jpeg();
+    let backend = backends().await.into_iter().next().expect("sqlite backend");
+    let app = TestApp::spawn_with(backend, |config| {
+        config.limits.processing_workers = 2;
+        config.limits.processing_queue = 16;
+        config.limits.processing_memory_bytes = 1024 * 1024;
+    })
+    .await;
+    let uploads = (0..4).map(|_| app.upload(ADA, ADA, heavy.clone()));
+    for (status, body) in futures::future::join_all(uploads).await {
+        assert_eq!(status, 200, "waiting for memory is not shedding: {body}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_503_of_a_full_queue_has_retry_after() {
     let heavy = heavy_jpeg();
     let app = one_worker_no_queue().await;

@@ -155,6 +155,19 @@ pub struct Stats {
     pub render_time: Duration,
 }
 
+/// A generous estimate of the memory [`process`] needs at its peak for an image with this
+/// header, so that callers can keep several runs within a memory budget.
+pub fn working_set_bytes(probe: &Probe) -> u64 {
+    let pixels = u64::from(probe.width) * u64::from(probe.height);
+    let per_pixel = match probe.format {
+        Format::Jpeg => defaults::JPEG_BYTES_PER_PIXEL,
+        _ => defaults::OTHER_BYTES_PER_PIXEL,
+    };
+    pixels
+        .saturating_mul(per_pixel)
+        .saturating_add(defaults::RENDITION_BYTES)
+}
+
 /// Decodes `bytes` and produces the renditions that `options` asks for.
 ///
 /// Panics inside decoders are caught and reported as [`ImageError::Corrupt`].

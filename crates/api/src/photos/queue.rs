@@ -1,34 +1,62 @@
 //! Image work runs on the blocking pool, a bounded number at a time, with a bounded queue in
 //! front: past it, uploads are shed with 503 instead of piling up memory.
+//!
+//! Three bounds, all in [`crate::config::Limits`]: places (uploads admitted at once), the bytes
+//! of their bodies, and the memory of the decodes running at once. The first two are taken
+//! before a body is read and shed when exhausted; the third is waited for, so two huge photos
+//! are processed one after the other rather than side by side.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use portrait_imaging::{CropBox, Options, Processed};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
+
+const MIB: u64 = 1024 * 1024;
+
+/// The bounds of a [`ProcessingQueue`].
+#[derive(Debug, Clone, Copy)]
+pub struct QueueLimits {
+    pub workers: usize,
+    /// Uploads admitted beyond the workers.
+    pub queue: usize,
+    /// Body bytes all admitted uploads may hold together.
+    pub body_bytes: u64,
+    /// Estimated decode memory ([`portrait_imaging::working_set_bytes`]) of the runs in
+    /// progress together; a run larger than all of it runs alone.
+    pub decode_bytes: u64,
+    pub timeout: Duration,
+}
 
 #[derive(Debug)]
 pub struct ProcessingQueue {
     workers: Arc<Semaphore>,
-    /// Uploads admitted (waiting or running); at most `capacity`.
-    admitted: AtomicUsize,
-    capacity: usize,
+    places: Arc<Semaphore>,
+    /// In MiB, as semaphores count in `u32`.
+    body_mib: Arc<Semaphore>,
+    body_mib_total: u32,
+    decode_mib: Arc<Semaphore>,
+    decode_mib_total: u32,
     timeout: Duration,
     options: Options,
 }
 
 impl ProcessingQueue {
-    pub fn new(workers: usize, queue: usize, timeout: Duration, options: Options) -> Self {
-        let workers = workers.max(1);
+    pub fn new(limits: QueueLimits, options: Options) -> Self {
+        let workers = limits.workers.max(1);
+        let body_mib_total = mib(limits.body_bytes).max(1);
+        let decode_mib_total = mib(limits.decode_bytes).max(1);
         Self {
             workers: Arc::new(Semaphore::new(workers)),
-            admitted: AtomicUsize::new(0),
-            capacity: workers + queue,
-            timeout,
+            places: Arc::new(Semaphore::new(workers + limits.queue)),
+            body_mib: Arc::new(Semaphore::new(body_mib_total as usize)),
+            body_mib_total,
+            decode_mib: Arc::new(Semaphore::new(decode_mib_total as usize)),
+            decode_mib_total,
+            timeout: limits.timeout,
             options,
         }
     }
@@ -37,26 +65,51 @@ impl ProcessingQueue {
         &self.options
     }
 
+    /// A place in the queue for a body of up to `body_bytes`, taken before the body is read so
+    /// that a full queue sheds uploads before they cost memory; held until processing ends.
+    pub fn admit(&self, body_bytes: u64) -> Result<Admission, ApiError> {
+        let busy = |_| ApiError::busy("Photo processing");
+        let place = Arc::clone(&self.places).try_acquire_owned().map_err(busy)?;
+        // One upload as large as the whole budget is still let in when nothing else is.
+        let wanted = mib(body_bytes).clamp(1, self.body_mib_total);
+        let body = Arc::clone(&self.body_mib)
+            .try_acquire_many_owned(wanted)
+            .map_err(busy)?;
+        Ok(Admission {
+            _place: place,
+            _body: body,
+        })
+    }
+
     /// Decodes and renders one upload admitted by [`Self::admit`], or says why not.
     pub async fn process(
         &self,
-        admission: Admission<'_>,
+        admission: Admission,
         bytes: Bytes,
         crop: Option<CropBox>,
     ) -> Result<Processed, ApiError> {
         let _admission = admission;
-        let permit = Arc::clone(&self.workers)
-            .acquire_owned()
-            .await
-            .map_err(|_| ApiError::busy("Photo processing"))?;
         let options = Options {
             crop,
             ..self.options.clone()
         };
-        // The permit moves into the task so that a timed-out decode still counts against the
-        // worker limit until it really stops.
+        // A header that does not probe fails in `process` at once, at no memory cost.
+        let estimate = portrait_imaging::probe(&bytes, &options.limits)
+            .map_or(0, |probe| portrait_imaging::working_set_bytes(&probe));
+        let wanted = mib(estimate).clamp(1, self.decode_mib_total);
+        let busy = |_| ApiError::busy("Photo processing");
+        let memory = Arc::clone(&self.decode_mib)
+            .acquire_many_owned(wanted)
+            .await
+            .map_err(busy)?;
+        let worker = Arc::clone(&self.workers)
+            .acquire_owned()
+            .await
+            .map_err(busy)?;
+        // The permits move into the task so that a timed-out decode still counts against the
+        // limits until it really stops.
         let task = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (memory, worker);
             portrait_imaging::process(&bytes, &options)
         });
         match tokio::time::timeout(self.timeout, task).await {
@@ -68,25 +121,74 @@ impl ProcessingQueue {
             Ok(Ok(result)) => result.map_err(ApiError::from),
         }
     }
-
-    /// A place in the queue, taken before the upload body is read so that a full queue
-    /// sheds uploads before they cost memory; held until processing ends.
-    pub fn admit(&self) -> Result<Admission<'_>, ApiError> {
-        let before = self.admitted.fetch_add(1, Ordering::AcqRel);
-        let admission = Admission(&self.admitted);
-        if before >= self.capacity {
-            return Err(ApiError::busy("Photo processing"));
-        }
-        Ok(admission)
-    }
 }
 
-/// One admitted upload; dropping it frees the place.
-#[derive(Debug)]
-pub struct Admission<'a>(&'a AtomicUsize);
+fn mib(bytes: u64) -> u32 {
+    u32::try_from(bytes.div_ceil(MIB)).unwrap_or(u32::MAX)
+}
 
-impl Drop for Admission<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+/// One admitted upload; dropping it frees its place and its body bytes.
+#[derive(Debug)]
+pub struct Admission {
+    _place: OwnedSemaphorePermit,
+    _body: OwnedSemaphorePermit,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(body_bytes: u64, decode_bytes: u64) -> ProcessingQueue {
+        let limits = QueueLimits {
+            workers: 2,
+            queue: 8,
+            body_bytes,
+            decode_bytes,
+            timeout: Duration::from_secs(20),
+        };
+        ProcessingQueue::new(limits, Options::default())
+    }
+
+    fn png(side: u32) -> Bytes {
+        let image = image::RgbImage::from_pixel(side, side, image::Rgb([200, 10, 10]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        image
+            .write_to(&mut out, image::ImageFormat::Png)
+            .expect("encode PNG");
+        Bytes::from(out.into_inner())
+    }
+
+    #[test]
+    fn bodies_are_admitted_while_their_bytes_fit() {
+        let queue = queue(10 * MIB, 256 * MIB);
+        let first = queue.admit(6 * MIB).expect("fits");
+        assert!(queue.admit(6 * MIB).is_err(), "12 MiB > 10 MiB");
+        let small = queue.admit(4 * MIB).expect("6 + 4 fits");
+        drop(first);
+        let again = queue.admit(6 * MIB).expect("room again");
+        drop((small, again));
+        // A body as large as the whole budget still gets in alone.
+        let whole = queue.admit(64 * MIB).expect("alone");
+        assert!(queue.admit(1).is_err());
+        drop(whole);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn runs_larger_than_the_memory_budget_still_complete_and_return_it() {
+        let queue = Arc::new(queue(64 * MIB, MIB));
+        let runs = (0..3).map(|_| {
+            let queue = Arc::clone(&queue);
+            tokio::spawn(async move {
+                let admission = queue.admit(MIB).expect("admitted");
+                queue.process(admission, png(300), None).await
+            })
+        });
+        for run in futures::future::join_all(runs).await {
+            let processed = run.expect("task").expect("processed");
+            assert_eq!(processed.renditions.len(), 6);
+        }
+        assert_eq!(queue.decode_mib.available_permits(), 1);
+        assert_eq!(queue.body_mib.available_permits(), 64);
+        assert_eq!(queue.workers.available_permits(), 2);
     }
 }

@@ -1,6 +1,6 @@
 use std::sync::LazyLock;
 
-use axum::http::HeaderMap;
+use axum::extract::Request;
 use axum::response::Response;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -21,7 +21,8 @@ static DEFAULT_ETAG: LazyLock<String> =
         (status = 304, description = "Not modified (If-None-Match)"),
     )
 )]
-pub async fn default_image(headers: HeaderMap) -> Response {
-    let body = (!etag_matches(&headers, &DEFAULT_ETAG)).then(|| Bytes::from_static(DEFAULT_PNG));
+pub async fn default_image(request: Request) -> Response {
+    let body =
+        (!etag_matches(request.headers(), &DEFAULT_ETAG)).then(|| Bytes::from_static(DEFAULT_PNG));
     image_response(&DEFAULT_ETAG, "image/png", body)
 }

@@ -1,5 +1,4 @@
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::response::Response;
 use portrait_store::PhotoId;
 
@@ -30,7 +29,8 @@ pub async fn serve(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    // The whole request rather than `HeaderMap`, which would copy every header.
+    request: Request,
 ) -> Result<Response, ApiError> {
     let photo = file
         .strip_suffix(".jpg")
@@ -44,7 +44,7 @@ pub async fn serve(
     })?;
     let etag = format!("\"{photo}-{}\"", variant.name());
     // Photo URLs are immutable: a revalidation needs no trip to the blob store.
-    if etag_matches(&headers, &etag) {
+    if etag_matches(request.headers(), &etag) {
         return Ok(image_response(&etag, "image/jpeg", None));
     }
     let key = blob_key(&photo, variant);

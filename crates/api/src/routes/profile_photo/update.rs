@@ -58,7 +58,9 @@ pub async fn update(
     let query = QueryPairs::parse(query.as_deref());
     editable_user(&state, &caller, id).await?;
     // Shed before buffering the body: a full queue then costs no memory.
-    let admission = match state.queue.admit() {
+    let max = state.config.limits.max_upload_bytes;
+    let body_bytes = declared_length(&request).map_or(max, |declared| declared.min(max));
+    let admission = match state.queue.admit(body_bytes) {
         Ok(admission) => admission,
         Err(busy) => {
             discard_body(request, &state.config.limits).await;
@@ -73,6 +75,18 @@ pub async fn update(
     photos::update::replace(&state, id, processed).await?;
     let user = find_visible(&state, &caller, id).await?;
     present_one(&state, &caller, user, &query).await
+}
+
+/// The Content-Length of a request, if it gives a usable one (a larger body is refused 413
+/// while it is read).
+fn declared_length(request: &Request) -> Option<u64> {
+    request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// Reads and drops the body of a request that is answered without it, so that a client still
