@@ -48,14 +48,12 @@ pub const JPEG_QUALITY: u8 = 85;
 /// Largest output side we will ever produce: the JPEG format stores sides as u16.
 pub const MAX_OUTPUT_SIDE: u32 = 65_535;
 
-/// Bytes per source pixel [`crate::working_set_bytes`] assumes for JPEG: a progressive
-/// 4:4:4 JPEG keeps every DCT coefficient (3 components × 2 bytes) until its last scan.
-/// Measured peaks (massif): 4.0 bytes/pixel for a progressive 4:2:2 13 MP photo.
-pub const JPEG_BYTES_PER_PIXEL: u64 = 6;
-
-/// The same for the other formats: RGBA at up to 16 bits per channel before conversion.
+/// Bytes per source pixel [`crate::working_set_bytes`] assumes for formats other than JPEG
+/// (whose estimate follows its frame header): RGBA at up to 16 bits per channel before
+/// conversion.
 pub const OTHER_BYTES_PER_PIXEL: u64 = 8;
 
-/// What every run holds besides the decoded source: the Full rendition (up to 2048² RGB),
-/// resize scratch and encoder buffers.
-pub const RENDITION_BYTES: u64 = 24 * 1024 * 1024;
+/// What every run holds besides the decoded source: the Full rendition (2048 × 1536 RGB is
+/// 9 MiB), resize scratch and encoder buffers. Small inputs peak near 4 MB in all
+/// (tests/working_set.rs).
+pub const RENDITION_BYTES: u64 = 16 * 1024 * 1024;

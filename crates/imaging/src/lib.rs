@@ -155,17 +155,37 @@ pub struct Stats {
     pub render_time: Duration,
 }
 
-/// A generous estimate of the memory [`process`] needs at its peak for an image with this
-/// header, so that callers can keep several runs within a memory budget.
-pub fn working_set_bytes(probe: &Probe) -> u64 {
-    let pixels = u64::from(probe.width) * u64::from(probe.height);
-    let per_pixel = match probe.format {
-        Format::Jpeg => defaults::JPEG_BYTES_PER_PIXEL,
-        _ => defaults::OTHER_BYTES_PER_PIXEL,
+/// A generous estimate of the memory [`process`] needs at its peak for `bytes` with
+/// `options`, from the header alone, so that callers can keep several runs within a memory
+/// budget. 0 when the header does not pass [`probe`]: `process` then fails before it
+/// allocates anything.
+pub fn working_set_bytes(bytes: &[u8], options: &Options) -> u64 {
+    let Ok(header) = probe::read_header(bytes, &options.limits) else {
+        return 0;
     };
-    pixels
-        .saturating_mul(per_pixel)
-        .saturating_add(defaults::RENDITION_BYTES)
+    let source = header.probe;
+    let pixels = u64::from(source.width) * u64::from(source.height);
+    let decoded = match header.jpeg {
+        Some(frame) => {
+            let orientation = header
+                .orientation
+                .unwrap_or(image::metadata::Orientation::NoTransforms);
+            let (w, h) = orient::displayed_size(source.width, source.height, orientation);
+            let scale = u64::from(decode_scale_for(w, h, options));
+            let scaled = pixels / (scale * scale);
+            let samples_milli = frame.samples_per_pixel_milli();
+            // Progressive frames hold every 2-byte coefficient at full size until the end.
+            let coefficients = if frame.progressive {
+                pixels * samples_milli * 2 / 1000
+            } else {
+                0
+            };
+            // Component planes at the decoded size, the RGB image and its upright copy.
+            coefficients + scaled * samples_milli / 1000 + scaled * 3 * 2
+        }
+        None => pixels.saturating_mul(defaults::OTHER_BYTES_PER_PIXEL),
+    };
+    decoded.saturating_add(defaults::RENDITION_BYTES)
 }
 
 /// Decodes `bytes` and produces the renditions that `options` asks for.

@@ -14,6 +14,26 @@ pub(crate) struct Header {
     /// EXIF orientation found in the header (JPEG only; other formats report it
     /// from their decoder).
     pub orientation: Option<Orientation>,
+    /// How a JPEG's frame is coded, for memory estimates.
+    pub jpeg: Option<JpegFrame>,
+}
+
+/// The parts of a JPEG frame header that decide how much memory decoding takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JpegFrame {
+    /// Progressive frames keep every coefficient until the last scan.
+    pub progressive: bool,
+    /// Sum over components of h × v sampling factors, and the largest h × largest v: a
+    /// component covers (its h × v) / (max h × max v) of the pixels.
+    pub sampling_sum: u32,
+    pub sampling_max: u32,
+}
+
+impl JpegFrame {
+    /// Component samples per pixel, ×1000 (3000 for 4:4:4, 2000 for 4:2:2, 1500 for 4:2:0).
+    pub fn samples_per_pixel_milli(&self) -> u64 {
+        u64::from(self.sampling_sum) * 1000 / u64::from(self.sampling_max.max(1))
+    }
 }
 
 /// Detects the format, reads the dimensions and frame count from the header and
@@ -25,9 +45,11 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, ImageError> {
 pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
     let format = detect(bytes)?;
     let frame_cap = limits.max_frames.saturating_add(1);
+    let mut jpeg = None;
     let (width, height, frames, orientation) = match format {
         Format::Jpeg => {
-            let (w, h, o) = jpeg_header(bytes)?;
+            let (w, h, o, frame) = jpeg_header(bytes)?;
+            jpeg = Some(frame);
             (w, h, 1, o)
         }
         Format::Png => {
@@ -65,6 +87,7 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Image
             frames,
         },
         orientation,
+        jpeg,
     })
 }
 
@@ -153,7 +176,9 @@ fn truncated(what: &str) -> ImageError {
 
 /// Walks the JPEG marker segments up to the frame header (SOFn), picking up the
 /// EXIF orientation on the way.
-fn jpeg_header(b: &[u8]) -> Result<(u32, u32, Option<Orientation>), ImageError> {
+type JpegHeader = (u32, u32, Option<Orientation>, JpegFrame);
+
+fn jpeg_header(b: &[u8]) -> Result<JpegHeader, ImageError> {
     let mut pos = 2;
     let mut orientation = None;
     loop {
@@ -185,7 +210,8 @@ fn jpeg_header(b: &[u8]) -> Result<(u32, u32, Option<Orientation>), ImageError> 
                     // Height deferred to a DNL marker: legal but unsupported by the decoder.
                     return Err(ImageError::corrupt("JPEG frame header declares no height"));
                 }
-                return Ok((u32::from(width), u32::from(height), orientation));
+                let frame = jpeg_frame(marker, seg);
+                return Ok((u32::from(width), u32::from(height), orientation, frame));
             }
             0xE1 if orientation.is_none() => {
                 if let Some(tiff) = seg.strip_prefix(b"Exif\0\0") {
@@ -195,6 +221,32 @@ fn jpeg_header(b: &[u8]) -> Result<(u32, u32, Option<Orientation>), ImageError> 
             _ => {}
         }
         pos += len;
+    }
+}
+
+/// Sampling factors from a SOF segment (after its length): precision, height, width,
+/// component count, then 3 bytes per component (id, h << 4 | v, table). A segment too short
+/// for what it declares counts as 4:4:4, the most memory; the decoder rejects it anyway.
+fn jpeg_frame(marker: u8, seg: &[u8]) -> JpegFrame {
+    let components = usize::from(seg.get(5).copied().unwrap_or(3));
+    let factors: Vec<(u32, u32)> = (0..components)
+        .filter_map(|i| seg.get(6 + 3 * i + 1))
+        .map(|&hv| (u32::from(hv >> 4).max(1), u32::from(hv & 0x0F).max(1)))
+        .collect();
+    let progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
+    if factors.len() != components || factors.is_empty() {
+        return JpegFrame {
+            progressive,
+            sampling_sum: 3,
+            sampling_max: 1,
+        };
+    }
+    let max_h = factors.iter().map(|f| f.0).max().unwrap_or(1);
+    let max_v = factors.iter().map(|f| f.1).max().unwrap_or(1);
+    JpegFrame {
+        progressive,
+        sampling_sum: factors.iter().map(|(h, v)| h * v).sum(),
+        sampling_max: max_h * max_v,
     }
 }
 

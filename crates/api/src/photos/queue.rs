@@ -93,9 +93,7 @@ impl ProcessingQueue {
             crop,
             ..self.options.clone()
         };
-        // A header that does not probe fails in `process` at once, at no memory cost.
-        let estimate = portrait_imaging::probe(&bytes, &options.limits)
-            .map_or(0, |probe| portrait_imaging::working_set_bytes(&probe));
+        let estimate = portrait_imaging::working_set_bytes(&bytes, &options);
         let wanted = mib(estimate).clamp(1, self.decode_mib_total);
         let busy = |_| ApiError::busy("Photo processing");
         let memory = Arc::clone(&self.decode_mib)

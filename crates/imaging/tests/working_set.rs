@@ -1,0 +1,121 @@
+//! `working_set_bytes` is what the server budgets decode memory by: it must not fall below
+//! what `process()` really allocates at its peak, or the budget would not bound memory.
+//! Measured here with a counting allocator, one image at a time (a single test, so nothing
+//! else allocates alongside).
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::*;
+use portrait_imaging::{process, working_set_bytes, Options};
+
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator and only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(p, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, layout, new_size) };
+        if !q.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            let now = LIVE.fetch_add(new_size, Ordering::Relaxed) + new_size;
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Bytes `process` allocates at its peak beyond what was live before it.
+fn measured_peak(bytes: &[u8], options: &Options) -> (usize, bool) {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let ok = process(bytes, options).is_ok();
+    (PEAK.load(Ordering::Relaxed) - before, ok)
+}
+
+#[test]
+fn the_estimate_covers_the_real_peak_and_refused_headers_cost_nothing() {
+    let options = Options::default();
+    let mut inputs: Vec<(String, Vec<u8>)> = [
+        "photo-320x180.jpg",
+        "progressive-320x180.jpg",
+        "cmyk-240x150.jpg",
+        "gray-240x150.jpg",
+        "orient6-160x90.jpg",
+        "quadrants-400x300.png",
+        "rgb16-64x43.png",
+        "alpha-120x120.png",
+        "lossy-320x180.webp",
+        "bmp24-96x72.bmp",
+        "static-120x80.gif",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), fixture(name)))
+    .collect();
+    if let Some(dir) = corpus_dir() {
+        for entry in std::fs::read_dir(dir.join("photos")).expect("corpus photos") {
+            let path = entry.expect("entry").path();
+            let name = path.display().to_string();
+            inputs.push((name, std::fs::read(&path).expect("read photo")));
+        }
+    }
+    for (name, bytes) in &inputs {
+        let estimate = working_set_bytes(bytes, &options);
+        let (peak, ok) = measured_peak(bytes, &options);
+        assert!(ok, "{name} processes");
+        eprintln!("{name}: peak {peak} bytes, estimate {estimate}");
+        assert!(
+            peak as u64 <= estimate,
+            "{name}: peak {peak} bytes above the estimate {estimate}"
+        );
+        // Generous, not absurd: within 4× plus the fixed rendition allowance (16 MiB).
+        assert!(
+            estimate <= 4 * peak as u64 + 16 * 1024 * 1024,
+            "{name}: estimate {estimate} for a peak of {peak}"
+        );
+    }
+
+    for refused in ["bomb-30000x30000.png", "sof-65000x65000.jpg", "script.svg"] {
+        assert_eq!(
+            working_set_bytes(&fixture(refused), &options),
+            0,
+            "{refused}"
+        );
+    }
+    let progressive = working_set_bytes(&fixture("progressive-320x180.jpg"), &options);
+    let baseline = working_set_bytes(&fixture("photo-320x180.jpg"), &options);
+    assert!(
+        progressive > baseline,
+        "coefficients of a progressive frame count"
+    );
+}
