@@ -123,7 +123,12 @@ async fn a_blob_store_outage_is_503_and_heals() {
         return;
     };
     let (proxy, proxied) = behind_proxy(&backend.blob_url, "endpoint=http://").await;
-    let app = TestApp::spawn_with(backend, |config| config.blob_store_url = proxied).await;
+    let app = TestApp::spawn_with(backend, |config| {
+        config.blob_store_url = proxied;
+        // Photo GETs must reach the blob store here; served from memory they would not fail.
+        config.photo_cache.bytes = 0;
+    })
+    .await;
     assert_eq!(
         app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await.0,
         200
@@ -181,6 +186,44 @@ async fn a_blob_store_outage_is_503_and_heals() {
             .0,
         200
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cached_renditions_are_served_through_a_blob_store_outage() {
+    let Some(backend) = Backend::sqlite_s3() else {
+        eprintln!("PORTRAIT_TEST_S3_ENDPOINT not set: skipping");
+        return;
+    };
+    let (proxy, proxied) = behind_proxy(&backend.blob_url, "endpoint=http://").await;
+    let app = TestApp::spawn_with(backend, |config| config.blob_store_url = proxied).await;
+    assert_eq!(
+        app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await.0,
+        200
+    );
+    let photo = format!("{}?size=96", app.photo_path(ADA).await);
+    let client = app.client.clone();
+    let fetch = |url: String| {
+        let client = client.clone();
+        async move {
+            let response = client.get(url).send().await.expect("GET");
+            let status = response.status().as_u16();
+            (status, response.bytes().await.expect("body"))
+        }
+    };
+    let (status, stored) = fetch(photo.clone()).await;
+    assert_eq!(status, 200);
+
+    proxy.cut();
+    assert_eq!(
+        status_and_time(app.client.get(app.url("/readyz"))).await.0,
+        503
+    );
+    let (status, during) = fetch(photo.clone()).await;
+    assert_eq!(status, 200, "an uploaded rendition is in memory");
+    assert_eq!(during, stored);
+    proxy.restore();
+    eventually_ok(&app, "/readyz", None).await;
     app.stop().await;
 }
 
