@@ -11,10 +11,12 @@ use axum::ServiceExt;
 use tower::util::MapRequestLayer;
 use tower::{Layer, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::middleware::photo_hits::PhotoHits;
+use crate::middleware::request_id::SequentialRequestIds;
 use crate::middleware::{json_suffix, panic, rate_limit, security_headers};
 use crate::photo_urls::PhotoUrls;
 use crate::photos::cache::RenditionCache;
@@ -92,6 +94,7 @@ impl Application {
             tokio::spawn(sweep_periodically(state, every))
         });
         let [nosniff, frames, referrer, csp, cache, corp] = security_headers::layers();
+        let request_ids = SequentialRequestIds::new();
         let mut router = routes::router(self.state.clone());
         if let Some(limit) = self.state.config.limits.rate_limit {
             let limiter = Arc::new(rate_limit::TokenRateLimiter::new(limit));
@@ -102,7 +105,7 @@ impl Application {
         }
         let app = router.layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(SetRequestIdLayer::x_request_id(request_ids.clone()))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(nosniff)
@@ -115,6 +118,7 @@ impl Application {
         );
         // Rewriting the path has to happen before routing, so it wraps the router.
         let service = MapRequestLayer::new(json_suffix::strip_json_suffix).layer(app);
+        let service = PhotoHits::new(service, self.state.clone(), request_ids);
         let result = axum::serve(self.listener, service.into_make_service())
             .with_graceful_shutdown(shutdown)
             .await;

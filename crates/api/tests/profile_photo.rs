@@ -621,6 +621,59 @@ async fn renditions_are_served_from_memory_until_deleted_or_stale() {
 }
 
 #[tokio::test]
+async fn a_photo_served_from_memory_matches_the_full_path_header_for_header() {
+    let app = TestApp::spawn(Backend::sqlite_fs()).await;
+    let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200, "{body}");
+    for url in [
+        photo_path_of(&body, ADA),
+        format!("{}?size=48", photo_path_of(&body, ADA)),
+    ] {
+        // The upload left the renditions in memory: the first GET is a hit. A non-matching
+        // If-None-Match sends the second down the whole stack.
+        let hit = app.client.get(&url).send().await.expect("GET");
+        let full = app
+            .client
+            .get(&url)
+            .header("If-None-Match", "\"something-else\"")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(hit.status(), 200);
+        assert_eq!(full.status(), 200);
+        let comparable = |headers: &reqwest::header::HeaderMap| {
+            let mut pairs: Vec<(String, String)> = headers
+                .iter()
+                .filter(|(name, _)| !matches!(name.as_str(), "date" | "x-request-id"))
+                .map(|(n, v)| (n.to_string(), v.to_str().expect("ascii").to_owned()))
+                .collect();
+            pairs.sort();
+            pairs
+        };
+        assert_eq!(
+            comparable(hit.headers()),
+            comparable(full.headers()),
+            "{url}"
+        );
+        assert!(!hit.headers()["x-request-id"].is_empty());
+        assert_eq!(
+            hit.bytes().await.expect("body"),
+            full.bytes().await.expect("body")
+        );
+        // A client's own request id comes back, as on the full path.
+        let tagged = app
+            .client
+            .get(&url)
+            .header("x-request-id", "client-123")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(tagged.headers()["x-request-id"], "client-123");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_sweep_deletes_only_old_unreferenced_blobs() {
     for backend in backends().await {
         let app = TestApp::spawn(backend).await;

@@ -2,5 +2,7 @@
 
 pub mod json_suffix;
 pub mod panic;
+pub mod photo_hits;
 pub mod rate_limit;
+pub mod request_id;
 pub mod security_headers;

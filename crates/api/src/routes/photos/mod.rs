@@ -6,10 +6,18 @@ pub mod serve;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use portrait_store::PhotoId;
+
+use crate::photos::keys::Variant;
 
 const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 /// An image needs no script, style or frame; `sandbox` disarms it if opened as a document.
 const IMAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+
+/// The strong ETag of one rendition: its name, since its bytes never change.
+pub fn photo_etag(photo: &PhotoId, variant: Variant) -> String {
+    format!("\"{photo}-{}\"", variant.name())
+}
 
 /// Whether the client already holds the representation `etag` names.
 pub fn etag_matches(request_headers: &HeaderMap, etag: &str) -> bool {

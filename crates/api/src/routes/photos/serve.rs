@@ -5,7 +5,7 @@ use portrait_store::PhotoId;
 use crate::error::ApiError;
 use crate::params::QueryPairs;
 use crate::photos::keys::{blob_key, Variant};
-use crate::routes::photos::{etag_matches, image_response};
+use crate::routes::photos::{etag_matches, image_response, photo_etag};
 use crate::state::AppState;
 
 /// A stored photo: the full upright image, or `?size=N` for an N×N square (N one of the
@@ -42,7 +42,7 @@ pub async fn serve(
         let sizes: Vec<String> = squares.iter().map(u32::to_string).collect();
         ApiError::BadParameter(format!("size must be full or one of {}", sizes.join(", ")))
     })?;
-    let etag = format!("\"{photo}-{}\"", variant.name());
+    let etag = photo_etag(&photo, variant);
     // Photo URLs are immutable: a revalidation needs no trip to the blob store.
     if etag_matches(request.headers(), &etag) {
         return Ok(image_response(&etag, "image/jpeg", None));
