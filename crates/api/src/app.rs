@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::Request;
-use axum::ServiceExt;
 use tower::util::MapRequestLayer;
 use tower::{Layer, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -23,10 +22,11 @@ use crate::photos::cache::RenditionCache;
 use crate::photos::gc;
 use crate::photos::queue::{ProcessingQueue, QueueLimits};
 use crate::routes;
+use crate::serving::{self, Listeners};
 use crate::state::AppState;
 
 pub struct Application {
-    listener: tokio::net::TcpListener,
+    listeners: Listeners,
     state: AppState,
     address: SocketAddr,
 }
@@ -36,8 +36,8 @@ impl Application {
         let store = portrait_store::open(&config.database_url, &config.store).await?;
         store.migrate().await?;
         let blobs = portrait_blobs::open(&config.blob_store_url, &config.blobs)?;
-        let listener = tokio::net::TcpListener::bind(config.listen).await?;
-        let address = listener.local_addr()?;
+        let listeners = Listeners::bind(config.listen, config.limits.connection_threads)?;
+        let address = listeners.address();
         let base = config
             .public_url
             .clone()
@@ -62,7 +62,7 @@ impl Application {
             config: Arc::new(config),
         };
         Ok(Self {
-            listener,
+            listeners,
             state,
             address,
         })
@@ -119,9 +119,7 @@ impl Application {
         // Rewriting the path has to happen before routing, so it wraps the router.
         let service = MapRequestLayer::new(json_suffix::strip_json_suffix).layer(app);
         let service = PhotoHits::new(service, self.state.clone(), request_ids);
-        let result = axum::serve(self.listener, service.into_make_service())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = serving::serve(self.listeners, service, shutdown).await;
         if let Some(sweeper) = sweeper {
             sweeper.abort();
         }

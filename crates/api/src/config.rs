@@ -35,6 +35,9 @@ pub struct Limits {
     pub readiness_timeout: Duration,
     /// Requests per bearer token; `None` turns rate limiting off.
     pub rate_limit: Option<RateLimit>,
+    /// Threads that accept and serve connections, each with its own listener and
+    /// single-threaded runtime (see `serving.rs`).
+    pub connection_threads: usize,
 }
 
 /// A token bucket per bearer token: `burst` requests at once, refilled at `per_second`.
@@ -69,6 +72,7 @@ impl Default for Limits {
             max_page_size: 200,
             readiness_timeout: Duration::from_secs(1),
             rate_limit: Some(RateLimit::default()),
+            connection_threads: cores,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod photo_urls;
 pub mod photos;
 pub mod presenter;
 mod routes;
+mod serving;
 pub mod state;
 
 pub use app::Application;

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
+use axum::body::BodyDataStream;
 use axum::extract::Request;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use base64::Engine;
-use bytes::Bytes;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
 use portrait_imaging::CropBox;
 
 use crate::config::Limits;
@@ -132,6 +133,7 @@ async fn parse_upload(
 
 /// The whole body, refused with 413 as soon as it is known to exceed `limit` (from
 /// Content-Length when sent, else while streaming), and with 408 when it trickles in too slowly.
+/// A refused body is read to its end, within bounds, and dropped (see [`linger`]).
 async fn read_body(request: Request, limit: u64, timeout: Duration) -> Result<Bytes, ApiError> {
     let too_large = ApiError::PayloadTooLarge { limit_bytes: limit };
     let declared = request
@@ -139,21 +141,55 @@ async fn read_body(request: Request, limit: u64, timeout: Duration) -> Result<By
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let mut chunks = request.into_body().into_data_stream();
     if declared.is_some_and(|length| length > limit) {
+        linger(&mut chunks).await;
         return Err(too_large);
     }
-    let limited = Limited::new(
-        request.into_body(),
-        usize::try_from(limit).unwrap_or(usize::MAX),
-    );
-    match tokio::time::timeout(timeout, limited.collect()).await {
+    let capacity = usize::try_from(declared.unwrap_or(0).min(limit)).unwrap_or(0);
+    let mut body = BytesMut::with_capacity(capacity);
+    let read = async {
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|error| {
+                ApiError::MalformedBody(format!("the request body could not be read: {error}"))
+            })?;
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Ok(false);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(true)
+    };
+    match tokio::time::timeout(timeout, read).await {
         Err(_) => Err(ApiError::BodyTimeout(timeout.as_secs())),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(error)) if error.is::<LengthLimitError>() => Err(too_large),
-        Ok(Err(error)) => Err(ApiError::MalformedBody(format!(
-            "the request body could not be read: {error}"
-        ))),
+        Ok(Err(error)) => Err(error),
+        Ok(Ok(true)) => Ok(body.freeze()),
+        Ok(Ok(false)) => {
+            drop(body);
+            linger(&mut chunks).await;
+            Err(too_large)
+        }
     }
+}
+
+/// Most bytes of an unwanted body read and dropped before answering, and for how long.
+const LINGER_BYTES: u64 = 64 * 1024 * 1024;
+const LINGER_TIME: Duration = Duration::from_secs(5);
+
+/// Reads and drops what is left of a body that will not be used, so that a client still
+/// sending gets to read the answer (413, 503) instead of a reset connection, as nginx's
+/// lingering close does. Bounded in bytes and time; nothing is kept.
+pub async fn linger(chunks: &mut BodyDataStream) {
+    let drain = async {
+        let mut seen = 0u64;
+        while let Some(Ok(chunk)) = chunks.next().await {
+            seen += chunk.len() as u64;
+            if seen > LINGER_BYTES {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER_TIME, drain).await;
 }
 
 async fn parse_multipart(

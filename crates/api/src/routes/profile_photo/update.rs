@@ -1,9 +1,6 @@
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::Json;
-use futures::StreamExt;
 use serde_json::Value;
-
-use crate::config::Limits;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -63,7 +60,7 @@ pub async fn update(
     let admission = match state.queue.admit(body_bytes) {
         Ok(admission) => admission,
         Err(busy) => {
-            discard_body(request, &state.config.limits).await;
+            body::linger(&mut request.into_body().into_data_stream()).await;
             return Err(busy);
         }
     };
@@ -87,21 +84,4 @@ fn declared_length(request: &Request) -> Option<u64> {
         .ok()?
         .parse()
         .ok()
-}
-
-/// Reads and drops the body of a request that is answered without it, so that a client still
-/// sending gets to read the answer instead of a reset connection. Bounded by the upload limit
-/// and the body timeout; nothing is kept.
-async fn discard_body(request: Request, limits: &Limits) {
-    let mut chunks = request.into_body().into_data_stream();
-    let drain = async {
-        let mut seen = 0u64;
-        while let Some(Ok(chunk)) = chunks.next().await {
-            seen += chunk.len() as u64;
-            if seen > limits.max_upload_bytes {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(limits.body_read_timeout, drain).await;
 }
