@@ -205,6 +205,23 @@ async fn a_memory_budget_smaller_than_one_photo_runs_them_one_by_one() {
 }
 
 #[tokio::test]
+async fn bodies_declared_too_large_are_413_without_taking_a_place() {
+    let backend = backends().await.into_iter().next().expect("sqlite backend");
+    let app = TestApp::spawn_with(backend, |config| {
+        config.limits.processing_workers = 1;
+        config.limits.processing_queue = 0;
+        config.limits.max_upload_bytes = 64 * 1024;
+    })
+    .await;
+    let too_big = vec![0u8; 256 * 1024];
+    let uploads = (0..6).map(|_| app.upload(ADA, ADA, too_big.clone()));
+    for (status, body) in futures::future::join_all(uploads).await {
+        assert_eq!(status, 413, "read and refused, never shed: {body}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_503_of_a_full_queue_has_retry_after() {
     let heavy = heavy_jpeg();
     let app = one_worker_no_queue().await;

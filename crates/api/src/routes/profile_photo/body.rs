@@ -50,6 +50,17 @@ pub async fn read_upload(
     decode_upload(&content_type, body, limits.max_upload_bytes, query).await
 }
 
+/// The largest body accepted for this request's Content-Type (400 for one that is not an
+/// upload), known before any of the body is read.
+pub fn body_limit(request: &Request, limits: &Limits) -> Result<u64, ApiError> {
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    Ok(BodyKind::of(content_type)?.body_limit(limits.max_upload_bytes))
+}
+
 /// Everything [`read_upload`] does once the body has been received, as a pure function of the
 /// Content-Type header, the body, the upload limit and the query: the fuzz targets in `fuzz/`
 /// drive it without a server. A body over the limit gets the same 413 that streaming it would.

@@ -54,9 +54,15 @@ pub async fn update(
     let id = params::user_id(&id)?;
     let query = QueryPairs::parse(query.as_deref());
     editable_user(&state, &caller, id).await?;
+    // A body declared too large is refused before it takes a place in the queue.
+    let limit = body::body_limit(&request, &state.config.limits)?;
+    let declared = declared_length(&request);
+    if declared.is_some_and(|length| length > limit) {
+        body::linger(&mut request.into_body().into_data_stream()).await;
+        return Err(ApiError::PayloadTooLarge { limit_bytes: limit });
+    }
     // Shed before buffering the body: a full queue then costs no memory.
-    let max = state.config.limits.max_upload_bytes;
-    let body_bytes = declared_length(&request).map_or(max, |declared| declared.min(max));
+    let body_bytes = declared.unwrap_or(limit);
     let admission = match state.queue.admit(body_bytes) {
         Ok(admission) => admission,
         Err(busy) => {
