@@ -1,11 +1,12 @@
-//! Connections are served by one single-threaded runtime per connection thread, each accepting
-//! on its own `SO_REUSEPORT` listener bound to the same address, the kernel spreading new
-//! connections between them (the layout of nginx's worker processes).
+//! Connections are served by one single-threaded runtime per connection thread, all accepting
+//! from the same listening socket (as nginx's worker processes do without `reuseport`): a
+//! connection stays on the thread that accepted it.
 //!
 //! Why not the multi-threaded runtime everything else runs on: a photo GET from memory costs
 //! about 10 µs, and waking the other worker thread to steal a task was a measurable part of it
-//! (one worker used 14 % less CPU per GET). A connection never moves between threads here.
-//! Image work still goes to a blocking pool, and the limits on it are shared by all threads.
+//! (one worker used 14 % less CPU per GET). Image work still goes to a blocking pool, and the
+//! limits on it are shared by all threads. One socket rather than one `SO_REUSEPORT` socket per
+//! thread, so that a second server started on a port in use still fails to bind.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -15,13 +16,9 @@ use std::net::SocketAddr;
 use axum::extract::Request;
 use axum::response::Response;
 use axum::ServiceExt;
-use socket2::{Domain, Protocol, Socket, Type};
 use tower::Service;
 
-/// Connections waiting to be accepted, per listener.
-const BACKLOG: i32 = 1024;
-
-/// Listeners sharing one address, one per connection thread.
+/// One listening socket, shared by the connection threads.
 #[derive(Debug)]
 pub struct Listeners {
     sockets: Vec<std::net::TcpListener>,
@@ -29,34 +26,22 @@ pub struct Listeners {
 }
 
 impl Listeners {
-    /// Binds `count` listeners to `address` (port 0 picks one port for all of them).
+    /// Binds `address` (port 0 picks a free port) for `count` connection threads.
     pub fn bind(address: SocketAddr, count: usize) -> io::Result<Self> {
-        let first = reuse_port_listener(address)?;
-        let address = first.local_addr()?;
-        let mut sockets = vec![first];
+        let listener = std::net::TcpListener::bind(address)?;
+        listener.set_nonblocking(true)?;
+        let address = listener.local_addr()?;
+        let mut sockets = Vec::with_capacity(count.max(1));
         for _ in 1..count.max(1) {
-            sockets.push(reuse_port_listener(address)?);
+            sockets.push(listener.try_clone()?);
         }
+        sockets.push(listener);
         Ok(Self { sockets, address })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.address
     }
-}
-
-fn reuse_port_listener(address: SocketAddr) -> io::Result<std::net::TcpListener> {
-    let socket = Socket::new(
-        Domain::for_address(address),
-        Type::STREAM,
-        Some(Protocol::TCP),
-    )?;
-    socket.set_reuse_address(true)?;
-    socket.set_reuse_port(true)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&address.into())?;
-    socket.listen(BACKLOG)?;
-    Ok(socket.into())
 }
 
 /// Serves `service` on every listener until `shutdown` resolves, then lets every thread finish

@@ -284,3 +284,23 @@ async fn simultaneous_uploads_for_one_user_leave_one_photo_and_no_leaked_blobs()
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_second_server_on_a_port_in_use_fails_to_start() {
+    let app = one_worker_no_queue().await;
+    let taken: std::net::SocketAddr = app
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("address");
+    let mut config = portrait_api::Config::for_data_dir(std::path::Path::new("/nonexistent"));
+    config.listen = taken;
+    let scratch = portrait_store::testing::scratch_sqlite();
+    config.database_url = scratch.url.clone();
+    config.blob_store_url = "mem://".to_owned();
+    let refused = portrait_api::Application::build(config).await;
+    assert!(refused.is_err(), "bound {taken} although it is in use");
+    // And the first server still answers.
+    assert_eq!(app.get("/healthz", None).await.0, 200);
+    app.stop().await;
+}
