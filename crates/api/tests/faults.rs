@@ -116,23 +116,34 @@ async fn a_database_outage_is_503_and_heals() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_blob_store_outage_is_503_and_heals() {
+/// A server on SQLite whose S3 traffic goes through a cuttable proxy, with Ada's photo uploaded;
+/// `None` (the test skips) when S3 is not configured.
+async fn s3_behind_proxy_with_a_photo(
+    configure: impl FnOnce(&mut portrait_api::Config),
+) -> Option<(Proxy, TestApp)> {
     let Some(backend) = Backend::sqlite_s3() else {
         eprintln!("PORTRAIT_TEST_S3_ENDPOINT not set: skipping");
-        return;
+        return None;
     };
     let (proxy, proxied) = behind_proxy(&backend.blob_url, "endpoint=http://").await;
     let app = TestApp::spawn_with(backend, |config| {
         config.blob_store_url = proxied;
-        // Photo GETs must reach the blob store here; served from memory they would not fail.
-        config.photo_cache.bytes = 0;
+        configure(config);
     })
     .await;
     assert_eq!(
         app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await.0,
         200
     );
+    Some((proxy, app))
+}
+
+#[tokio::test]
+async fn a_blob_store_outage_is_503_and_heals() {
+    // Photo GETs must reach the blob store here; served from memory they would not fail.
+    let Some((proxy, app)) = s3_behind_proxy_with_a_photo(|c| c.photo_cache.bytes = 0).await else {
+        return;
+    };
     let before = app.photo_path(ADA).await;
     let blobs_before = app.photo_blobs().await;
 
@@ -191,16 +202,9 @@ async fn a_blob_store_outage_is_503_and_heals() {
 
 #[tokio::test]
 async fn cached_renditions_are_served_through_a_blob_store_outage() {
-    let Some(backend) = Backend::sqlite_s3() else {
-        eprintln!("PORTRAIT_TEST_S3_ENDPOINT not set: skipping");
+    let Some((proxy, app)) = s3_behind_proxy_with_a_photo(|_| {}).await else {
         return;
     };
-    let (proxy, proxied) = behind_proxy(&backend.blob_url, "endpoint=http://").await;
-    let app = TestApp::spawn_with(backend, |config| config.blob_store_url = proxied).await;
-    assert_eq!(
-        app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await.0,
-        200
-    );
     let photo = format!("{}?size=96", app.photo_path(ADA).await);
     let client = app.client.clone();
     let fetch = |url: String| {

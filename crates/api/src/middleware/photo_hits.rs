@@ -14,14 +14,13 @@ use axum::extract::Request;
 use axum::http::{header, Method};
 use axum::response::Response;
 use futures::future::{ready, Either, Ready};
-use portrait_store::PhotoId;
 use tower::Service;
 use tower_http::request_id::MakeRequestId;
 
 use crate::middleware::request_id::SequentialRequestIds;
 use crate::middleware::security_headers;
 use crate::params::QueryPairs;
-use crate::photos::keys::{blob_key, Variant};
+use crate::photos::keys::{blob_key, photo_of_file, Variant};
 use crate::routes::photos::{image_response, photo_etag};
 use crate::state::AppState;
 
@@ -65,8 +64,7 @@ fn cached(state: &AppState, ids: &mut SequentialRequestIds, request: &Request) -
     if request.method() != Method::GET || request.headers().contains_key(header::IF_NONE_MATCH) {
         return None;
     }
-    let file = request.uri().path().strip_prefix("/photos/")?;
-    let photo = PhotoId::parse(file.strip_suffix(".jpg")?)?;
+    let photo = photo_of_file(request.uri().path().strip_prefix("/photos/")?)?;
     let query = QueryPairs::parse(request.uri().query());
     let variant = Variant::from_size(query.get("size"), &state.config.imaging.square_sizes)?;
     let bytes = state.renditions.get(&blob_key(&photo, variant))?;

@@ -47,6 +47,11 @@ pub fn blob_key(photo: &PhotoId, variant: Variant) -> BlobKey {
         .unwrap_or_else(|_| unreachable!("photo keys are valid by construction"))
 }
 
+/// The photo a served file name (`<photo id>.jpg`, the last segment of a photo URL) names.
+pub fn photo_of_file(file: &str) -> Option<PhotoId> {
+    file.strip_suffix(".jpg").and_then(PhotoId::parse)
+}
+
 /// The photo a blob key belongs to, if it is a photo key at all.
 pub fn photo_of(key: &BlobKey) -> Option<PhotoId> {
     let rest = key.as_str().strip_prefix(PREFIX)?;

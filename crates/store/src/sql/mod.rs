@@ -7,4 +7,13 @@
 pub mod postgres;
 pub mod sqlite;
 mod sqlite_reads;
+mod sqlite_rows;
 pub(crate) mod text;
+
+/// Ids sorted and without repeats, for an `IN` list.
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}

@@ -11,6 +11,7 @@ use sqlx::QueryBuilder;
 use crate::fixture::{ExistingIds, Fixture, ImportReport};
 use crate::model::*;
 use crate::query::{Includes, Order, UserFilter, UserPage};
+use crate::sql::distinct;
 use crate::sql::text::{self, ByIds, USER_COLUMNS};
 use crate::{MetadataStore, TokenHash};
 
@@ -110,13 +111,6 @@ fn push_id_list(query: &mut QueryBuilder<'_, Db>, ids: impl Iterator<Item = i64>
         list.push("0");
     }
     query.push(")");
-}
-
-fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
-    let mut ids: Vec<i64> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
 }
 
 #[async_trait]

@@ -1,10 +1,9 @@
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::response::Response;
-use portrait_store::PhotoId;
 
 use crate::error::ApiError;
 use crate::params::QueryPairs;
-use crate::photos::keys::{blob_key, Variant};
+use crate::photos::keys::{blob_key, photo_of_file, Variant};
 use crate::routes::photos::{etag_matches, image_response, photo_etag};
 use crate::state::AppState;
 
@@ -32,10 +31,7 @@ pub async fn serve(
     // The whole request rather than `HeaderMap`, which would copy every header.
     request: Request,
 ) -> Result<Response, ApiError> {
-    let photo = file
-        .strip_suffix(".jpg")
-        .and_then(PhotoId::parse)
-        .ok_or(ApiError::NotFound)?;
+    let photo = photo_of_file(&file).ok_or(ApiError::NotFound)?;
     let query = QueryPairs::parse(query.as_deref());
     let squares = &state.config.imaging.square_sizes;
     let variant = Variant::from_size(query.get("size"), squares).ok_or_else(|| {

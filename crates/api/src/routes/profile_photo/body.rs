@@ -29,36 +29,55 @@ pub struct Upload {
     pub crop: Option<CropBox>,
 }
 
+/// What an upload's headers say, read once before any of its body.
+#[derive(Debug)]
+pub struct UploadHead {
+    content_type: String,
+    /// Largest body accepted for this Content-Type.
+    pub limit: u64,
+    /// Content-Length, when the client sent a usable one.
+    pub declared: Option<u64>,
+}
+
+impl UploadHead {
+    /// 400 for a Content-Type that is not an upload.
+    pub fn of(request: &Request, limits: &Limits) -> Result<Self, ApiError> {
+        let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
+        let content_type = header(CONTENT_TYPE).unwrap_or("").to_owned();
+        let limit = BodyKind::of(&content_type)?.body_limit(limits.max_upload_bytes);
+        let declared = header(CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
+        Ok(Self {
+            content_type,
+            limit,
+            declared,
+        })
+    }
+
+    /// The 413 for a body whose Content-Length is over the limit, before it is read.
+    pub fn declared_too_large(&self) -> Option<ApiError> {
+        self.declared
+            .is_some_and(|length| length > self.limit)
+            .then_some(ApiError::PayloadTooLarge {
+                limit_bytes: self.limit,
+            })
+    }
+
+    /// Bytes the body will hold at most.
+    pub fn expected_bytes(&self) -> u64 {
+        self.declared
+            .map_or(self.limit, |length| length.min(self.limit))
+    }
+}
+
+/// Reads and decodes the body of a request whose head passed [`UploadHead::declared_too_large`].
 pub async fn read_upload(
     request: Request,
+    head: UploadHead,
     limits: &Limits,
     query: &QueryPairs,
 ) -> Result<Upload, ApiError> {
-    let content_type = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let kind = BodyKind::of(&content_type)?;
-    let body = read_body(
-        request,
-        kind.body_limit(limits.max_upload_bytes),
-        limits.body_read_timeout,
-    )
-    .await?;
-    decode_upload(&content_type, body, limits.max_upload_bytes, query).await
-}
-
-/// The largest body accepted for this request's Content-Type (400 for one that is not an
-/// upload), known before any of the body is read.
-pub fn body_limit(request: &Request, limits: &Limits) -> Result<u64, ApiError> {
-    let content_type = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    Ok(BodyKind::of(content_type)?.body_limit(limits.max_upload_bytes))
+    let body = read_body(request, &head, limits.body_read_timeout).await?;
+    decode_upload(&head.content_type, body, limits.max_upload_bytes, query).await
 }
 
 /// Everything [`read_upload`] does once the body has been received, as a pure function of the
@@ -142,22 +161,18 @@ async fn parse_upload(
     })
 }
 
-/// The whole body, refused with 413 as soon as it is known to exceed `limit` (from
-/// Content-Length when sent, else while streaming), and with 408 when it trickles in too slowly.
-/// A refused body is read to its end, within bounds, and dropped (see [`linger`]).
-async fn read_body(request: Request, limit: u64, timeout: Duration) -> Result<Bytes, ApiError> {
+/// The whole body, refused with 413 as soon as it grows past the limit and with 408 when it
+/// trickles in too slowly. A refused body is read to its end, within bounds, and dropped (see
+/// [`linger`]).
+async fn read_body(
+    request: Request,
+    head: &UploadHead,
+    timeout: Duration,
+) -> Result<Bytes, ApiError> {
+    let limit = head.limit;
     let too_large = ApiError::PayloadTooLarge { limit_bytes: limit };
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
     let mut chunks = request.into_body().into_data_stream();
-    if declared.is_some_and(|length| length > limit) {
-        linger(&mut chunks).await;
-        return Err(too_large);
-    }
-    let capacity = usize::try_from(declared.unwrap_or(0).min(limit)).unwrap_or(0);
+    let capacity = usize::try_from(head.declared.unwrap_or(0).min(limit)).unwrap_or(0);
     let mut body = BytesMut::with_capacity(capacity);
     let read = async {
         while let Some(chunk) = chunks.next().await {

@@ -54,23 +54,21 @@ pub async fn update(
     let id = params::user_id(&id)?;
     let query = QueryPairs::parse(query.as_deref());
     editable_user(&state, &caller, id).await?;
-    // A body declared too large is refused before it takes a place in the queue.
-    let limit = body::body_limit(&request, &state.config.limits)?;
-    let declared = declared_length(&request);
-    if declared.is_some_and(|length| length > limit) {
-        body::linger(&mut request.into_body().into_data_stream()).await;
-        return Err(ApiError::PayloadTooLarge { limit_bytes: limit });
-    }
-    // Shed before buffering the body: a full queue then costs no memory.
-    let body_bytes = declared.unwrap_or(limit);
-    let admission = match state.queue.admit(body_bytes) {
+    let head = body::UploadHead::of(&request, &state.config.limits)?;
+    // A body declared too large is refused before it takes a place in the queue, and a full
+    // queue sheds uploads before their body costs memory.
+    let admission = match head.declared_too_large() {
+        Some(too_large) => Err(too_large),
+        None => state.queue.admit(head.expected_bytes()),
+    };
+    let admission = match admission {
         Ok(admission) => admission,
-        Err(busy) => {
+        Err(refused) => {
             body::linger(&mut request.into_body().into_data_stream()).await;
-            return Err(busy);
+            return Err(refused);
         }
     };
-    let upload = body::read_upload(request, &state.config.limits, &query).await?;
+    let upload = body::read_upload(request, head, &state.config.limits, &query).await?;
     let processed = state
         .queue
         .process(admission, upload.file, upload.crop)
@@ -78,16 +76,4 @@ pub async fn update(
     photos::update::replace(&state, id, processed).await?;
     let user = find_visible(&state, &caller, id).await?;
     present_one(&state, &caller, user, &query).await
-}
-
-/// The Content-Length of a request, if it gives a usable one (a larger body is refused 413
-/// while it is read).
-fn declared_length(request: &Request) -> Option<u64> {
-    request
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
 }
