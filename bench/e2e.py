@@ -35,7 +35,7 @@ from pathlib import Path
 
 from common import CORPUS, ROOT, Server, build, machine
 
-BOMBS = [ROOT / "crates/imaging/tests/fixtures/bomb-30000x30000.png",
+BOMBS = [ROOT / "fixtures/images/bomb-30000x30000.png",
          CORPUS / "hostile/sof-65000x65000.jpg"]
 
 

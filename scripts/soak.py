@@ -86,7 +86,7 @@ def main():
     elif corpus.is_dir():
         paths = sorted(corpus.iterdir())
     else:
-        fixtures = ROOT / "crates/api/tests/fixtures"
+        fixtures = ROOT / "fixtures/images"
         paths = [fixtures / n for n in GOOD_FIXTURES]
     for path in paths:
         # Under the default 10 MiB upload limit, with room for the multipart framing.

@@ -1,6 +1,7 @@
 //! `portrait`: the command line over the library crates (see operations.md).
 
 mod cli;
+mod config;
 
 use std::io::IsTerminal;
 
@@ -18,6 +19,7 @@ const MMAP_THRESHOLD_BYTES: i32 = 4 * 1024 * 1024;
 /// concurrent uploads of a 13 MP photo peaked at 270-325 MB. A fixed 4 MiB threshold keeps
 /// that at 180-187 MB for about 10 % more CPU per upload (page faults on fresh mappings);
 /// 128 KiB saved only 20 MB more. Figures and commands in BENCHMARKS.md.
+#[allow(unsafe_code)] // mallopt is a C function; there is no safe binding
 fn tune_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only adjusts allocator tunables; called before any other thread exists.

@@ -129,6 +129,7 @@ impl Args {
 }
 
 /// user + system CPU time of this whole process (every thread, finished ones too).
+#[allow(unsafe_code)] // getrusage is a C function; there is no safe binding in std
 fn process_cpu() -> Duration {
     // SAFETY: getrusage only writes into the struct we hand it.
     let usage = unsafe {
@@ -349,10 +350,10 @@ fn upload(args: &Args) -> Result<(), String> {
                         );
                         let started = Instant::now();
                         let result = async {
-                            if conn.is_none() {
-                                conn = Some(Connection::open(&addr).await?);
-                            }
-                            let c = conn.as_mut().expect("connection was just opened");
+                            let c = match &mut conn {
+                                Some(c) => c,
+                                None => conn.insert(Connection::open(&addr).await?),
+                            };
                             c.send(head.as_bytes(), body).await
                         }
                         .await;

@@ -1,14 +1,10 @@
-//! application/json upload bodies (base64 or a data: URL), decoded by the server's own `body.rs`.
+//! application/json upload bodies (base64 or a data: URL), decoded by the server's own `portrait_api::upload`.
 //!
 //! The input is either raw JSON bytes or a file plus an encoding style serialised here; for the
 //! styles that are valid by construction the decoded file must be exactly the original bytes.
 #![no_main]
 
-include!("api_root.rs");
-
-#[path = "body_shim.rs"]
-mod body_shim;
-#[path = "common.rs"]
+mod upload_oracle;
 mod common;
 
 use arbitrary::Arbitrary;
@@ -81,7 +77,7 @@ fuzz_target!(init: common::install_panic_policy(), |input: Input| {
             } else {
                 "Application/JSON"
             };
-            let _ = body_shim::decode(ct, body, u64::from(max_upload), None);
+            let _ = upload_oracle::decode(ct, body, u64::from(max_upload), None);
         }
         Input::Built {
             file,
@@ -108,7 +104,7 @@ fuzz_target!(init: common::install_panic_policy(), |input: Input| {
             let body = serde_json::to_vec(&doc).expect("serialisable");
             let max = u64::from(max_upload).max(1) * 16;
             let limit = max / 3 * 4 + 4096;
-            let result = body_shim::decode("application/json", body.clone(), max, None);
+            let result = upload_oracle::decode("application/json", body.clone(), max, None);
             let valid = match style {
                 Style::Base64 => true,
                 // `data:<media type>;base64,<data>`: the media type ends at the first comma.

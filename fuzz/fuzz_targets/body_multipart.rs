@@ -1,4 +1,4 @@
-//! multipart/form-data upload bodies, decoded by the server's own `body.rs`.
+//! multipart/form-data upload bodies, decoded by the server's own `portrait_api::upload`.
 //!
 //! The input is either a raw Content-Type and body, or a structured request (boundary, parts with
 //! names, filenames, content types and extra headers, preamble/epilogue, truncation, junk) that
@@ -6,11 +6,7 @@
 //! file must be exactly the bytes of the one file part (an oracle, not only "does not panic").
 #![no_main]
 
-include!("api_root.rs");
-
-#[path = "body_shim.rs"]
-mod body_shim;
-#[path = "common.rs"]
+mod upload_oracle;
 mod common;
 
 use arbitrary::Arbitrary;
@@ -193,13 +189,13 @@ fuzz_target!(init: common::install_panic_policy(), |input: Input| {
             body,
             max_upload,
         } => {
-            let _ = body_shim::decode(&content_type, body, u64::from(max_upload), None);
+            let _ = upload_oracle::decode(&content_type, body, u64::from(max_upload), None);
         }
         Input::Built(r) => {
             let body = serialise(&r);
             let query = r.query.as_ref().map(|(x, y, w)| format!("crop_x={x}&crop_y={y}&crop_w={w}"));
             let max = u64::from(r.max_upload).max(1) * 16;
-            let result = body_shim::decode(&content_type(&r), body.clone(), max, query.as_deref());
+            let result = upload_oracle::decode(&content_type(&r), body.clone(), max, query.as_deref());
             static WELL_FORMED: common::Tally = common::Tally::new();
             WELL_FORMED.record("well-formed multipart", well_formed(&r));
             if well_formed(&r) {

@@ -6,7 +6,6 @@
 //! limit checks and the crop/shrink-on-load arithmetic are exercised too.
 #![no_main]
 
-#[path = "common.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,16 +1,20 @@
-//! Commands and flags. Every flag also reads its `PORTRAIT_*` environment variable.
+//! Commands and flags. Settings come from `crate::config`'s layers; a flag given here is the
+//! top layer.
 
 mod demo;
 mod serve;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use portrait_api::Config;
+use portrait_photos::Photos;
 use portrait_store::{Fixture, MetadataStore, PlainToken, UserId};
+
+use crate::config::{self, Overlay};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -19,6 +23,9 @@ use portrait_store::{Fixture, MetadataStore, PlainToken, UserId};
     about = "Kantata OX Users API with profile photos"
 )]
 pub struct Cli {
+    /// A TOML configuration file (see the README); the environment and flags override it.
+    #[arg(long, global = true, env = "PORTRAIT_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -47,10 +54,12 @@ enum Command {
     Gc {
         #[command(flatten)]
         storage: StorageArgs,
-        /// Only blobs older than this many seconds are deleted.
-        #[arg(long, env = "PORTRAIT_GC_GRACE_SECONDS", default_value_t = 3600)]
-        grace_seconds: u64,
+        /// Only blobs older than this many seconds are deleted (default: photos.sweep.grace).
+        #[arg(long)]
+        grace_seconds: Option<u64>,
     },
+    /// Print the effective configuration (every layer applied, secrets redacted) as TOML.
+    Config(serve::ServeSettings),
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,55 +80,61 @@ enum TokenCommand {
 }
 
 /// Where data lives; shared by every command.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct StorageArgs {
-    #[arg(long, env = "PORTRAIT_DATA_DIR", default_value = "./data")]
-    data_dir: PathBuf,
+    /// Default: ./data
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
     /// Default: sqlite://<data-dir>/portrait.db
-    #[arg(long, env = "PORTRAIT_DATABASE_URL")]
+    #[arg(long)]
     database_url: Option<String>,
     /// Default: file://<data-dir>/blobs
-    #[arg(long, env = "PORTRAIT_BLOB_STORE")]
+    #[arg(long)]
     blob_store: Option<String>,
 }
 
 impl StorageArgs {
-    fn config(&self, listen: SocketAddr) -> Config {
-        let mut config = Config::for_data_dir(&self.data_dir);
-        config.listen = listen;
-        if let Some(url) = &self.database_url {
-            config.database_url = url.clone();
-        }
-        if let Some(url) = &self.blob_store {
-            config.blob_store_url = url.clone();
-        }
-        config
+    fn overlay(&self, flags: &mut Overlay) {
+        let data_dir = self.data_dir.as_ref().map(|d| d.display().to_string());
+        flags.set_some("data_dir", data_dir);
+        flags.set_some("database_url", self.database_url.clone());
+        flags.set_some("blob_store", self.blob_store.clone());
     }
+}
 
-    async fn open_store(&self) -> anyhow::Result<std::sync::Arc<dyn MetadataStore>> {
-        let config = self.config(SocketAddr::from(([127, 0, 0, 1], 0)));
-        let store = portrait_store::open(&config.database_url, &config.store)
-            .await
-            .with_context(|| {
-                format!(
-                    "opening {}",
-                    portrait_store::redact_url(&config.database_url)
-                )
-            })?;
-        store.migrate().await?;
-        Ok(store)
-    }
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn MetadataStore>> {
+    let url = config.database_url();
+    let store = portrait_store::open(&url, &config.store)
+        .await
+        .with_context(|| format!("opening {}", portrait_store::redact_url(&url)))?;
+    store.migrate().await?;
+    Ok(store)
 }
 
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
+        let file = self.config.as_deref();
+        let load = |overlay: &dyn Fn(&mut Overlay)| {
+            let mut flags = Overlay::default();
+            overlay(&mut flags);
+            config::load(file, flags)
+        };
         match self.command {
-            Command::Serve(args) => serve::run(args).await,
+            Command::Serve(args) => {
+                let config = load(&|flags| args.settings.overlay(flags))?;
+                serve::run(config, args.demo).await
+            }
+            Command::Config(settings) => {
+                let config = load(&|flags| settings.overlay(flags))?;
+                print!("{}", config::to_redacted_toml(&config)?);
+                Ok(())
+            }
             Command::Import { file, storage } => {
+                let config = load(&|flags| storage.overlay(flags))?;
                 let text = std::fs::read_to_string(&file)
                     .with_context(|| format!("reading {}", file.display()))?;
                 let fixture = Fixture::from_json(&text)?;
-                let report = storage.open_store().await?.import(&fixture).await?;
+                let report = open_store(&config).await?.import(&fixture).await?;
                 println!(
                     "imported {} accounts, {} users, {} tokens and {} other rows from {}",
                     report.accounts,
@@ -133,9 +148,9 @@ impl Cli {
             Command::Token {
                 command: TokenCommand::Create { user, storage },
             } => {
+                let config = load(&|flags| storage.overlay(flags))?;
                 let token = PlainToken::generate();
-                storage
-                    .open_store()
+                open_store(&config)
                     .await?
                     .create_token(UserId(user), &token.hash())
                     .await?;
@@ -145,12 +160,12 @@ impl Cli {
             Command::Token {
                 command: TokenCommand::Revoke { token, storage },
             } => {
+                let config = load(&|flags| storage.overlay(flags))?;
                 let token = match token {
                     Some(token) => token,
                     None => std::io::read_to_string(std::io::stdin())?.trim().to_owned(),
                 };
-                let revoked = storage
-                    .open_store()
+                let revoked = open_store(&config)
                     .await?
                     .revoke_token(&PlainToken::new(token).hash())
                     .await?;
@@ -159,7 +174,8 @@ impl Cli {
                 Ok(())
             }
             Command::Migrate { storage } => {
-                storage.open_store().await?;
+                let config = load(&|flags| storage.overlay(flags))?;
+                open_store(&config).await?;
                 println!("schema is up to date");
                 Ok(())
             }
@@ -167,15 +183,14 @@ impl Cli {
                 storage,
                 grace_seconds,
             } => {
-                let config = storage.config(SocketAddr::from(([127, 0, 0, 1], 0)));
-                let store = storage.open_store().await?;
-                let blobs = portrait_blobs::open(&config.blob_store_url, &config.blobs)?;
-                let report = portrait_api::photos::gc::sweep(
-                    store.as_ref(),
-                    blobs.as_ref(),
-                    Duration::from_secs(grace_seconds),
-                )
-                .await?;
+                let mut config = load(&|flags| storage.overlay(flags))?;
+                if let Some(seconds) = grace_seconds {
+                    config.photos.sweep.grace = Duration::from_secs(seconds);
+                }
+                let store = open_store(&config).await?;
+                let blobs = portrait_blobs::open(&config.blob_store_url(), &config.blobs)?;
+                let photos = Photos::new(store, blobs, config.photos, config.imaging);
+                let report = photos.sweep().await?;
                 println!(
                     "examined {} blobs: deleted {}, kept {} younger than the grace period",
                     report.blobs_seen, report.deleted, report.kept_young

@@ -1,57 +1,70 @@
 use std::net::SocketAddr;
 
 use clap::Args;
-use portrait_api::config::RateLimit;
-use portrait_api::Application;
+use portrait_api::{Application, Config};
 
 use super::{demo, StorageArgs};
+use crate::config::Overlay;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    #[arg(long, env = "PORTRAIT_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
+    #[command(flatten)]
+    pub settings: ServeSettings,
+    /// Load the demo account and print tokens and ready curl commands.
+    #[arg(long, env = "PORTRAIT_DEMO")]
+    pub demo: bool,
+}
+
+/// The settings with a flag of their own; every other one is set in the file or environment.
+#[derive(Debug, Args)]
+pub struct ServeSettings {
+    /// Default: 127.0.0.1:8080
+    #[arg(long)]
+    listen: Option<SocketAddr>,
     #[command(flatten)]
     storage: StorageArgs,
     /// Base of the URLs portrait hands out. Default: http://<listen address>
-    #[arg(long, env = "PORTRAIT_PUBLIC_URL")]
+    #[arg(long)]
     public_url: Option<String>,
-    /// Load the demo account and print tokens and ready curl commands.
-    #[arg(long, env = "PORTRAIT_DEMO")]
-    demo: bool,
     /// Largest accepted upload, in bytes.
-    #[arg(long, env = "PORTRAIT_MAX_UPLOAD_BYTES", default_value_t = 10 * 1024 * 1024)]
-    max_upload_bytes: u64,
+    #[arg(long)]
+    max_upload_bytes: Option<u64>,
     /// JPEG quality of the renditions (1-100).
-    #[arg(long, env = "PORTRAIT_JPEG_QUALITY", default_value_t = 85)]
-    jpeg_quality: u8,
+    #[arg(long)]
+    jpeg_quality: Option<u8>,
     /// Sides of the square renditions, comma-separated.
-    #[arg(long, env = "PORTRAIT_SQUARE_SIZES", value_delimiter = ',', default_values_t = [48, 96, 192, 288, 648])]
-    square_sizes: Vec<u32>,
+    #[arg(long, value_delimiter = ',')]
+    square_sizes: Option<Vec<u32>>,
     /// Requests per second allowed per bearer token (0 turns rate limiting off).
-    #[arg(long, env = "PORTRAIT_RATE_LIMIT_PER_SECOND", default_value_t = 20)]
-    rate_limit_per_second: u32,
+    #[arg(long)]
+    rate_limit_per_second: Option<u32>,
     /// Requests a token may make at once before the per-second rate applies.
-    #[arg(long, env = "PORTRAIT_RATE_LIMIT_BURST", default_value_t = 40)]
-    rate_limit_burst: u32,
+    #[arg(long)]
+    rate_limit_burst: Option<u32>,
     /// Bytes of photo renditions kept in memory for GETs (0 turns the cache off).
-    #[arg(long, env = "PORTRAIT_PHOTO_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
-    photo_cache_bytes: u64,
+    #[arg(long)]
+    photo_cache_bytes: Option<u64>,
 }
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let mut config = args.storage.config(args.listen);
-    config.public_url = args.public_url.clone();
-    config.limits.max_upload_bytes = args.max_upload_bytes;
-    config.imaging.jpeg_quality = args.jpeg_quality;
-    config.imaging.square_sizes = args.square_sizes.clone();
-    config.limits.rate_limit = (args.rate_limit_per_second > 0).then_some(RateLimit {
-        per_second: args.rate_limit_per_second,
-        burst: args.rate_limit_burst.max(1),
-    });
-    config.photo_cache.bytes = args.photo_cache_bytes;
+impl ServeSettings {
+    pub fn overlay(&self, flags: &mut Overlay) {
+        self.storage.overlay(flags);
+        flags.set_some("listen", self.listen.map(|address| address.to_string()));
+        flags.set_some("public_url", self.public_url.clone());
+        flags.set_some("photos.max_upload_bytes", self.max_upload_bytes);
+        flags.set_some("imaging.jpeg_quality", self.jpeg_quality);
+        flags.set_some("imaging.square_sizes", self.square_sizes.clone());
+        flags.set_some("http.rate_limit.per_second", self.rate_limit_per_second);
+        flags.set_some("http.rate_limit.burst", self.rate_limit_burst);
+        flags.set_some("photos.cache.bytes", self.photo_cache_bytes);
+    }
+}
+
+pub async fn run(config: Config, seed_demo: bool) -> anyhow::Result<()> {
+    let data_dir = config.data_dir.clone();
     let application = Application::build(config).await?;
-    if args.demo {
-        demo::seed_and_print(&application, &args.storage.data_dir).await?;
+    if seed_demo {
+        demo::seed_and_print(&application, &data_dir).await?;
     }
     println!("listening on http://{}", application.address());
     application.run_until_stopped(shutdown_signal()).await?;

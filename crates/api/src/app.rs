@@ -4,9 +4,9 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::Request;
+use portrait_photos::Photos;
 use tower::util::MapRequestLayer;
 use tower::{Layer, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -18,9 +18,6 @@ use crate::middleware::photo_hits::PhotoHits;
 use crate::middleware::request_id::SequentialRequestIds;
 use crate::middleware::{json_suffix, panic, rate_limit, security_headers};
 use crate::photo_urls::PhotoUrls;
-use crate::photos::cache::RenditionCache;
-use crate::photos::gc;
-use crate::photos::queue::{ProcessingQueue, QueueLimits};
 use crate::routes;
 use crate::serving::{self, Listeners};
 use crate::state::AppState;
@@ -33,32 +30,25 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = portrait_store::open(&config.database_url, &config.store).await?;
+        let store = portrait_store::open(&config.database_url(), &config.store).await?;
         store.migrate().await?;
-        let blobs = portrait_blobs::open(&config.blob_store_url, &config.blobs)?;
-        let listeners = Listeners::bind(config.listen, config.limits.connection_threads)?;
+        let blobs = portrait_blobs::open(&config.blob_store_url(), &config.blobs)?;
+        let listeners = Listeners::bind(config.listen, config.http.connection_threads)?;
         let address = listeners.address();
         let base = config
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{address}"));
-        let limits = &config.limits;
-        let queue = ProcessingQueue::new(
-            QueueLimits {
-                workers: limits.processing_workers,
-                queue: limits.processing_queue,
-                body_bytes: limits.queued_body_bytes.max(limits.max_upload_bytes),
-                decode_bytes: limits.processing_memory_bytes,
-                timeout: limits.processing_timeout,
-            },
+        let photos = Photos::new(
+            Arc::clone(&store),
+            blobs,
+            config.photos.clone(),
             config.imaging.clone(),
         );
         let state = AppState {
             store,
-            blobs,
+            photos: Arc::new(photos),
             urls: Arc::new(PhotoUrls::new(&base)),
-            queue: Arc::new(queue),
-            renditions: Arc::new(RenditionCache::new(config.photo_cache)),
             config: Arc::new(config),
         };
         Ok(Self {
@@ -89,14 +79,12 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let sweeper = self.state.config.sweep.interval.map(|every| {
-            let state = self.state.clone();
-            tokio::spawn(sweep_periodically(state, every))
-        });
+        let sweeper = self.state.photos.spawn_sweeper();
         let [nosniff, frames, referrer, csp, cache, corp] = security_headers::layers();
         let request_ids = SequentialRequestIds::new();
         let mut router = routes::router(self.state.clone());
-        if let Some(limit) = self.state.config.limits.rate_limit {
+        let limit = self.state.config.http.rate_limit;
+        if limit.is_on() {
             let limiter = Arc::new(rate_limit::TokenRateLimiter::new(limit));
             router = router.layer(axum::middleware::from_fn_with_state(
                 limiter,
@@ -135,22 +123,4 @@ fn request_span(request: &Request) -> tracing::Span {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
     tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-}
-
-async fn sweep_periodically(state: AppState, every: Duration) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.tick().await;
-    loop {
-        ticks.tick().await;
-        match gc::sweep(
-            state.store.as_ref(),
-            state.blobs.as_ref(),
-            state.config.sweep.grace,
-        )
-        .await
-        {
-            Ok(report) => tracing::info!(?report, "blob sweep"),
-            Err(error) => tracing::warn!(%error, "blob sweep failed; will retry"),
-        }
-    }
 }

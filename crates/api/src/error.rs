@@ -3,9 +3,11 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use portrait_blobs::BlobError;
-use portrait_imaging::ImageError;
+use portrait_photos::PhotoError;
 use portrait_store::StoreError;
 use serde_json::json;
+
+use crate::upload::UploadError;
 
 /// Field name Kantata uses for the uploaded file in validation errors.
 pub const PHOTO_FIELD: &str = "profile_photo_attachment_file";
@@ -143,8 +145,33 @@ impl From<BlobError> for ApiError {
     }
 }
 
-impl From<ImageError> for ApiError {
-    fn from(error: ImageError) -> Self {
-        ApiError::photo(error.to_string())
+impl From<PhotoError> for ApiError {
+    fn from(error: PhotoError) -> Self {
+        match error {
+            PhotoError::Busy => ApiError::busy("Photo processing"),
+            PhotoError::TimedOut(_) | PhotoError::Rejected(_) => ApiError::photo(error.to_string()),
+            PhotoError::Store(error) => error.into(),
+            PhotoError::Blobs(error) => error.into(),
+            PhotoError::Task(ref join) => ApiError::Internal(format!("{error}: {join}")),
+        }
+    }
+}
+
+impl From<UploadError> for ApiError {
+    fn from(error: UploadError) -> Self {
+        match error {
+            UploadError::Malformed(message) => ApiError::MalformedBody(message),
+            UploadError::TooLarge { limit_bytes } => ApiError::PayloadTooLarge { limit_bytes },
+            UploadError::TimedOut { seconds } => ApiError::BodyTimeout(seconds),
+            UploadError::CropNotANumber(_) => ApiError::BadParameter(error.to_string()),
+            UploadError::CropIncomplete => ApiError::Validation {
+                field: "base",
+                message: error.to_string(),
+            },
+            UploadError::NoFile
+            | UploadError::EmptyFile
+            | UploadError::SeveralFiles
+            | UploadError::CropEmpty => ApiError::photo(error.to_string()),
+        }
     }
 }

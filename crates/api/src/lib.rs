@@ -1,9 +1,8 @@
 //! portrait's HTTP application: the Kantata OX Users API around Update Profile Photo.
 //!
 //! Handlers (`routes`) only translate between HTTP and the domain: the store
-//! (`portrait_store`), the blob store (`portrait_blobs`) and the image pipeline
-//! (`portrait_imaging`). Errors are rendered in one place (`error`), JSON shapes in another
-//! (`presenter`).
+//! (`portrait_store`) and the photo service (`portrait_photos`). Errors are rendered in one
+//! place (`error`), JSON shapes in another (`presenter`).
 
 mod app;
 mod auth;
@@ -13,11 +12,11 @@ mod middleware;
 pub mod openapi;
 pub mod params;
 pub mod photo_urls;
-pub mod photos;
 pub mod presenter;
 mod routes;
 mod serving;
 pub mod state;
+pub mod upload;
 
 pub use app::Application;
 pub use config::Config;

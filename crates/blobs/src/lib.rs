@@ -187,12 +187,15 @@ pub trait BlobStore: Send + Sync + fmt::Debug {
 }
 
 /// Time limits for blob-store operations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Timeouts {
     /// Limit for one request (S3: per HTTP request; filesystem: per operation).
     /// Default 5 s.
+    #[serde(rename = "request_timeout", with = "humantime_serde")]
     pub request: Duration,
     /// Limit for establishing a connection (S3 only). Default 1 s.
+    #[serde(rename = "connect_timeout", with = "humantime_serde")]
     pub connect: Duration,
 }
 

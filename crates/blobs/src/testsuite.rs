@@ -5,6 +5,8 @@
 //! touches keys under that prefix, so checks can run in parallel against one
 //! shared bucket and re-runs never collide. Checks panic on failure, like
 //! `assert!`. [`CHECKS`] lists them all for table-driven runners.
+// Test support: a check fails by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -44,7 +44,7 @@ fn bench_files(c: &mut Criterion, group_name: &str, files: &[PathBuf]) {
 }
 
 fn pipeline(c: &mut Criterion) {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/images");
     bench_files(c, "fixtures", &files_in(&fixtures));
     match corpus_dir() {
         Some(dir) => bench_files(c, "corpus-photos", &files_in(&dir.join("photos"))),

@@ -35,7 +35,8 @@ pub use error::ImageError;
 pub use probe::{check_size, probe};
 
 /// Input limits, checked from the header before any pixel is decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Most pixels (width × height) accepted.
     pub max_pixels: u64,
@@ -70,7 +71,8 @@ pub struct CropBox {
 }
 
 /// What to produce.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Options {
     pub limits: Limits,
     /// Sides of the square renditions, in output order. Each is clamped to
@@ -80,7 +82,8 @@ pub struct Options {
     pub full_max_side: u32,
     /// JPEG quality, 1–100 (clamped).
     pub jpeg_quality: u8,
-    /// Region for the squares; `None` means the centred square.
+    /// Region for the squares; `None` means the centred square. Per upload, never configured.
+    #[serde(skip)]
     pub crop: Option<CropBox>,
 }
 

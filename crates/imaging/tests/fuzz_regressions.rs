@@ -1,53 +1,24 @@
 //! Inputs found by the cargo-fuzz target `fuzz/fuzz_targets/pipeline.rs`, kept as regression
-//! tests: each file in `tests/fixtures/fuzz/` is processed with the default options and with the
+//! tests: each file in `fixtures/images/fuzz/` is processed with the default options and with the
 //! small, input-derived options of the fuzz target, and must come back as a clean Ok or Err,
 //! quickly, without a panic escaping and without a huge allocation.
 //!
 //! A counting global allocator measures the largest single allocation and the peak heap use
 //! while each file is processed (this file holds a single test, so nothing else allocates).
 
-mod common;
+// Tests say what they expect by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+#[path = "common/counting.rs"]
+mod counting;
+
 use std::time::{Duration, Instant};
 
 use portrait_imaging::{process, CropBox, Limits, Options, RenditionKind};
 
-struct Counting;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-static LARGEST: AtomicUsize = AtomicUsize::new(0);
-
-fn note(size: usize) {
-    let now = CURRENT.fetch_add(size, Ordering::Relaxed) + size;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-    LARGEST.fetch_max(size, Ordering::Relaxed);
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        System.alloc(layout)
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note(layout.size());
-        System.alloc_zeroed(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-        note(new_size);
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
 
 /// FNV-1a, as in the fuzz target.
 fn hash(data: &[u8]) -> u64 {
@@ -119,16 +90,13 @@ fn fuzz_findings_are_handled_cleanly() {
             ("default", Options::default()),
             ("small", small_options(&data)),
         ] {
-            let baseline = CURRENT.load(Ordering::Relaxed);
-            PEAK.store(baseline, Ordering::Relaxed);
-            LARGEST.store(0, Ordering::Relaxed);
+            let baseline = counting::reset();
             let started = Instant::now();
             let result = std::panic::catch_unwind(|| process(&data, &options));
             let elapsed = started.elapsed();
             let name = path.file_name().unwrap_or_default().to_string_lossy();
             let result = result.unwrap_or_else(|_| panic!("{name} ({label}): panic escaped"));
-            let peak = PEAK.load(Ordering::Relaxed).saturating_sub(baseline);
-            let largest = LARGEST.load(Ordering::Relaxed);
+            let (peak, largest) = counting::since(baseline);
             eprintln!(
                 "{name} ({label}): {:?} in {elapsed:?}, peak {} KiB, largest allocation {} KiB",
                 result.as_ref().map(|p| p.source),

@@ -69,11 +69,13 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug {
 }
 
 /// Options that apply to both databases.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ConnectOptions {
     pub max_connections: u32,
     /// How long a request waits for a connection or a statement before the store answers
     /// [`StoreError::Unavailable`].
+    #[serde(with = "humantime_serde")]
     pub timeout: std::time::Duration,
 }
 

@@ -1,5 +1,7 @@
 //! Fresh, isolated databases for tests: a SQLite file in a temporary directory always, and a
 //! new PostgreSQL schema when `PORTRAIT_TEST_DATABASE_URL` is set.
+// Test support: a test fails by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rand::Rng;
 use sqlx::Connection;

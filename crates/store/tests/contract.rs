@@ -1,6 +1,9 @@
 //! One behaviour suite for every backend: SQLite always, PostgreSQL when
 //! PORTRAIT_TEST_DATABASE_URL is set. Each case gets its own fresh database.
 
+// Tests say what they expect by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

@@ -19,8 +19,9 @@ use tower_http::request_id::MakeRequestId;
 
 use crate::middleware::request_id::SequentialRequestIds;
 use crate::middleware::security_headers;
+use portrait_photos::keys::{photo_of_file, Variant};
+
 use crate::params::QueryPairs;
-use crate::photos::keys::{blob_key, photo_of_file, Variant};
 use crate::routes::photos::{image_response, photo_etag};
 use crate::state::AppState;
 
@@ -66,8 +67,8 @@ fn cached(state: &AppState, ids: &mut SequentialRequestIds, request: &Request) -
     }
     let photo = photo_of_file(request.uri().path().strip_prefix("/photos/")?)?;
     let query = QueryPairs::parse(request.uri().query());
-    let variant = Variant::from_size(query.get("size"), &state.config.imaging.square_sizes)?;
-    let bytes = state.renditions.get(&blob_key(&photo, variant))?;
+    let variant = Variant::from_size(query.get("size"), state.photos.square_sizes())?;
+    let bytes = state.photos.cached_rendition(&photo, variant)?;
 
     let mut response = image_response(&photo_etag(&photo, variant), "image/jpeg", Some(bytes));
     let headers = response.headers_mut();

@@ -19,10 +19,10 @@ pub async fn healthz() -> Json<Value> {
     responses((status = 200, description = "Ready"), (status = 503, description = "A dependency is down"))
 )]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let wait = state.config.limits.readiness_timeout;
+    let wait = state.config.http.readiness_timeout;
     let (database, blobs) = tokio::join!(
         tokio::time::timeout(wait, state.store.ping()),
-        tokio::time::timeout(wait, state.blobs.ping()),
+        tokio::time::timeout(wait, state.photos.ping_blobs()),
     );
     let database_ok = matches!(database, Ok(Ok(())));
     let blobs_ok = matches!(blobs, Ok(Ok(())));

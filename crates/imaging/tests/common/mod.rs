@@ -7,7 +7,7 @@ use portrait_imaging::{Processed, RenditionKind};
 
 pub fn fixture_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../../fixtures/images")
         .join(name)
 }
 

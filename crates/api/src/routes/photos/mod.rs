@@ -6,9 +6,8 @@ pub mod serve;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use portrait_photos::Variant;
 use portrait_store::PhotoId;
-
-use crate::photos::keys::Variant;
 
 const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 /// An image needs no script, style or frame; `sandbox` disarms it if opened as a document.

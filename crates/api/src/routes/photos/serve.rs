@@ -2,8 +2,9 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::response::Response;
 
 use crate::error::ApiError;
+use portrait_photos::keys::{photo_of_file, Variant};
+
 use crate::params::QueryPairs;
-use crate::photos::keys::{blob_key, photo_of_file, Variant};
 use crate::routes::photos::{etag_matches, image_response, photo_etag};
 use crate::state::AppState;
 
@@ -33,7 +34,7 @@ pub async fn serve(
 ) -> Result<Response, ApiError> {
     let photo = photo_of_file(&file).ok_or(ApiError::NotFound)?;
     let query = QueryPairs::parse(query.as_deref());
-    let squares = &state.config.imaging.square_sizes;
+    let squares = state.photos.square_sizes();
     let variant = Variant::from_size(query.get("size"), squares).ok_or_else(|| {
         let sizes: Vec<String> = squares.iter().map(u32::to_string).collect();
         ApiError::BadParameter(format!("size must be full or one of {}", sizes.join(", ")))
@@ -43,11 +44,10 @@ pub async fn serve(
     if etag_matches(request.headers(), &etag) {
         return Ok(image_response(&etag, "image/jpeg", None));
     }
-    let key = blob_key(&photo, variant);
-    if let Some(bytes) = state.renditions.get(&key) {
-        return Ok(image_response(&etag, "image/jpeg", Some(bytes)));
-    }
-    let bytes = state.blobs.get(&key).await?.ok_or(ApiError::NotFound)?;
-    state.renditions.insert(&key, bytes.clone());
+    let bytes = state
+        .photos
+        .rendition(&photo, variant)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(image_response(&etag, "image/jpeg", Some(bytes)))
 }

@@ -1,6 +1,5 @@
 //! Update Profile Photo and its reset.
 
-pub mod body;
 pub mod reset;
 pub mod update;
 

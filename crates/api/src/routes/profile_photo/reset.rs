@@ -4,7 +4,6 @@ use axum::http::StatusCode;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params;
-use crate::photos;
 use crate::routes::profile_photo::editable_user;
 use crate::state::AppState;
 
@@ -30,6 +29,6 @@ pub async fn reset(
 ) -> Result<StatusCode, ApiError> {
     let id = params::user_id(&id)?;
     editable_user(&state, &caller, id).await?;
-    photos::update::reset(&state, id).await?;
+    state.photos.reset(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,10 +5,10 @@ use serde_json::Value;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::params::{self, QueryPairs};
-use crate::photos;
-use crate::routes::profile_photo::{body, editable_user};
+use crate::routes::profile_photo::editable_user;
 use crate::routes::users::{find_visible, present_one};
 use crate::state::AppState;
+use crate::upload::{self, UploadHead};
 
 /// Update the profile photo for the specified user.
 ///
@@ -54,26 +54,29 @@ pub async fn update(
     let id = params::user_id(&id)?;
     let query = QueryPairs::parse(query.as_deref());
     editable_user(&state, &caller, id).await?;
-    let head = body::UploadHead::of(&request, &state.config.limits)?;
+    let head = UploadHead::of(&request, state.photos.limits().max_upload_bytes)?;
     // A body declared too large is refused before it takes a place in the queue, and a full
     // queue sheds uploads before their body costs memory.
     let admission = match head.declared_too_large() {
-        Some(too_large) => Err(too_large),
-        None => state.queue.admit(head.expected_bytes()),
+        Some(too_large) => Err(ApiError::from(too_large)),
+        None => state
+            .photos
+            .admit(head.expected_bytes())
+            .map_err(ApiError::from),
     };
     let admission = match admission {
         Ok(admission) => admission,
         Err(refused) => {
-            body::linger(&mut request.into_body().into_data_stream()).await;
+            upload::linger(&mut request.into_body().into_data_stream()).await;
             return Err(refused);
         }
     };
-    let upload = body::read_upload(request, head, &state.config.limits, &query).await?;
-    let processed = state
-        .queue
-        .process(admission, upload.file, upload.crop)
+    let read_timeout = state.config.http.body_read_timeout;
+    let upload = upload::read_upload(request, head, read_timeout, &query).await?;
+    state
+        .photos
+        .upload(admission, id, upload.file, upload.crop)
         .await?;
-    photos::update::replace(&state, id, processed).await?;
     let user = find_visible(&state, &caller, id).await?;
     present_one(&state, &caller, user, &query).await
 }

@@ -33,7 +33,7 @@ pub async fn index(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let query = QueryPairs::parse(query.as_deref());
-    let paging = Paging::from_query(&query, state.config.limits.max_page_size)?;
+    let paging = Paging::from_query(&query, state.config.http.max_page_size)?;
     let filter = UserFilter {
         viewer: viewer.clone(),
         ids: params::only(&query)?,

@@ -1,0 +1,14 @@
+//! The API's integration tests: one binary (one link), one module per concern, each test against
+//! a real server on 127.0.0.1:0 over fresh databases and blob stores (`helpers`).
+
+// Tests say what they expect by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth_matrix;
+mod faults;
+mod helpers;
+mod hostile_requests;
+mod profile_photo;
+mod reads;
+mod resilience;
+mod snapshots;

@@ -1,0 +1,769 @@
+//! Update Profile Photo, its reset and photo serving, over real HTTP on every backend.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+/// Fetches a photo URL; returns status, headers and bytes.
+async fn fetch(app: &TestApp, url: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let response = app.client.get(url).send().await.expect("fetch photo");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (
+        status,
+        headers,
+        response.bytes().await.expect("bytes").to_vec(),
+    )
+}
+
+/// A decoded served JPEG. Decoded with jpeg-decoder: zune-jpeg 0.5.15 (the `image` crate's JPEG
+/// decoder) turns saturated yellow (255,255,0) into (29,29,0) or (47,255,0), where libjpeg-turbo
+/// and jpeg-decoder agree on the colour.
+struct Decoded {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+impl Decoded {
+    fn dimensions(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = ((y * self.width + x) * 3) as usize;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+}
+
+fn decode(bytes: &[u8]) -> Decoded {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    let rgb = decoder.decode().expect("served JPEG decodes");
+    let info = decoder.info().expect("JPEG info");
+    assert_eq!(
+        info.pixel_format,
+        jpeg_decoder::PixelFormat::RGB24,
+        "served JPEGs are RGB"
+    );
+    Decoded {
+        width: u32::from(info.width),
+        height: u32::from(info.height),
+        rgb,
+    }
+}
+
+fn photo_path_of(body: &Value, user: i64) -> String {
+    body["users"][user.to_string()]["photo_path"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no photo_path in {body}"))
+        .to_owned()
+}
+
+/// Every marker of a served JPEG is one a plain JFIF image needs: nothing carries metadata.
+fn assert_no_metadata(jpeg: &[u8]) {
+    let mut i = 2;
+    while i + 4 <= jpeg.len() {
+        assert_eq!(jpeg[i], 0xFF, "marker expected at {i}");
+        let marker = jpeg[i + 1];
+        if marker == 0xDA {
+            break; // Start of scan: entropy-coded data follows.
+        }
+        assert!(
+            matches!(marker, 0xE0 | 0xDB | 0xC0..=0xC2 | 0xC4 | 0xDD),
+            "unexpected marker FF{marker:02X} (metadata?)"
+        );
+        let length = usize::from(jpeg[i + 2]) << 8 | usize::from(jpeg[i + 3]);
+        i += 2 + length;
+    }
+    for needle in [
+        &b"Exif"[..],
+        b"TESTSERIAL0042",
+        b"private comment",
+        b"http://ns.adobe.com",
+        b"ICC_PROFILE",
+    ] {
+        assert!(
+            !jpeg.windows(needle.len()).any(|w| w == needle),
+            "found {:?}",
+            String::from_utf8_lossy(needle)
+        );
+    }
+}
+
+#[tokio::test]
+async fn upload_replaces_the_photo_and_serves_every_size() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200, "{}: {body}", app.backend);
+        assert_eq!(body["count"], 1);
+        assert_eq!(body["results"], json!([{"key": "users", "id": "10"}]));
+        assert_eq!(
+            body["meta"],
+            json!({"count": 1, "page_count": 1, "page_number": 1, "page_size": 20})
+        );
+        let path = photo_path_of(&body, ADA);
+        assert!(
+            path.starts_with(&app.base) && path.contains("/photos/"),
+            "{path}"
+        );
+        assert_eq!(
+            app.photo_path(ADA).await,
+            path,
+            "GET shows the same photo_path"
+        );
+
+        let (status, headers, bytes) = fetch(&app, &path).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-type"], "image/jpeg");
+        assert_eq!(
+            headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'"));
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        assert!(
+            etag.starts_with('"') && !etag.starts_with("W/"),
+            "strong ETag: {etag}"
+        );
+        assert_eq!(
+            decode(&bytes).dimensions(),
+            (320, 180),
+            "full keeps the aspect"
+        );
+
+        for size in [48u32, 96, 192, 288, 648] {
+            let (status, headers, bytes) = fetch(&app, &format!("{path}?size={size}")).await;
+            assert_eq!(status, 200, "size {size}");
+            assert_ne!(
+                headers["etag"].to_str().unwrap(),
+                etag,
+                "each size has its own ETag"
+            );
+            assert_eq!(decode(&bytes).dimensions(), (size, size));
+        }
+        let (status, _, _) = fetch(&app, &format!("{path}?size=49")).await;
+        assert_eq!(status, 400);
+
+        let response = app
+            .client
+            .get(&path)
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 304);
+        assert_eq!(response.headers()["etag"].to_str().unwrap(), etag);
+
+        // A second upload replaces the first; the first photo's blobs are gone.
+        let (status, body) = app.upload(ADA, ADA, fixture("lossy-320x180.webp")).await;
+        assert_eq!(status, 200, "{body}");
+        let second = photo_path_of(&body, ADA);
+        assert_ne!(second, path);
+        assert_eq!(fetch(&app, &path).await.0, 404, "old photo removed");
+        assert_eq!(fetch(&app, &second).await.0, 200);
+        assert_eq!(
+            app.photo_blobs().await.len(),
+            6,
+            "one photo: five squares and a full"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn every_accepted_format_becomes_a_clean_jpeg() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        for (name, full) in [
+            ("photo-320x180.jpg", (320, 180)),
+            ("cmyk-240x150.jpg", (240, 150)),
+            ("alpha-120x120.png", (120, 120)),
+            ("static-120x80.gif", (120, 80)),
+            ("bmp24-96x72.bmp", (96, 72)),
+            ("lossy-320x180.webp", (320, 180)),
+            ("gps-exif-320x240.jpg", (320, 240)),
+        ] {
+            let (status, body) = app.upload(CHARLES, CHARLES, fixture(name)).await;
+            assert_eq!(status, 200, "{}: {name}: {body}", app.backend);
+            let path = photo_path_of(&body, CHARLES);
+            let (_, _, bytes) = fetch(&app, &path).await;
+            assert_no_metadata(&bytes);
+            assert_eq!(decode(&bytes).dimensions(), full, "{name}");
+            let (_, _, square) = fetch(&app, &format!("{path}?size=288")).await;
+            assert_no_metadata(&square);
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn exif_orientation_is_applied() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        let (status, body) = app.upload(ADA, ADA, fixture("orient6-160x90.jpg")).await;
+        assert_eq!(status, 200, "{body}");
+        let (_, _, bytes) = fetch(&app, &photo_path_of(&body, ADA)).await;
+        assert_eq!(decode(&bytes).dimensions(), (90, 160), "turned to portrait");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn crop_box_from_query_or_form() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        // Quadrants: red top-left, green top-right, blue bottom-left, yellow bottom-right.
+        let (status, body) = app
+            .upload_to(
+                "/api/v1/users/10/profile_photo?crop_x=210&crop_y=160&crop_w=100",
+                ADA,
+                fixture("quadrants-400x300.png"),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (_, _, bytes) = fetch(&app, &format!("{}?size=48", photo_path_of(&body, ADA))).await;
+        let pixel = decode(&bytes).pixel(24, 24);
+        assert!(
+            pixel[0] > 200 && pixel[1] > 200 && pixel[2] < 60,
+            "yellow, got {pixel:?}"
+        );
+
+        let form = reqwest::multipart::Form::new()
+            .text("crop_x", "10")
+            .text("crop_y", "10")
+            .text("crop_w", "120")
+            .part(
+                "user[profile_photo_attachment_file]",
+                reqwest::multipart::Part::bytes(fixture("quadrants-400x300.png"))
+                    .file_name("q.png"),
+            );
+        let response = app
+            .client
+            .post(app.url("/api/v1/users/10/profile_photo"))
+            .bearer_auth(token(ADA))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json_of(response).await;
+        assert_eq!(status, 200, "{body}");
+        let (_, _, bytes) = fetch(&app, &format!("{}?size=48", photo_path_of(&body, ADA))).await;
+        let pixel = decode(&bytes).pixel(24, 24);
+        assert!(
+            pixel[0] > 200 && pixel[1] < 60 && pixel[2] < 60,
+            "red, got {pixel:?}"
+        );
+
+        let before = app.photo_path(ADA).await;
+        for (query, status) in [
+            ("crop_x=350&crop_y=0&crop_w=100", 422),
+            ("crop_x=1&crop_y=1", 422),
+            ("crop_x=a&crop_y=1&crop_w=5", 400),
+        ] {
+            let (got, body) = app
+                .upload_to(
+                    &format!("/api/v1/users/10/profile_photo?{query}"),
+                    ADA,
+                    fixture("quadrants-400x300.png"),
+                )
+                .await;
+            assert_eq!(got, status, "{query}: {body}");
+        }
+        assert_eq!(app.photo_path(ADA).await, before);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn json_bodies_with_base64_or_data_urls() {
+    use base64::Engine;
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(fixture("photo-320x180.jpg"));
+        for file in [encoded.clone(), format!("data:image/jpeg;base64,{encoded}")] {
+            let response = app
+                .client
+                .post(app.url("/api/v1/users/12/profile_photo?include=role"))
+                .bearer_auth(token(CHARLES))
+                .json(&json!({"user": {"profile_photo_attachment_file": file}}))
+                .send()
+                .await
+                .unwrap();
+            let (status, body) = json_of(response).await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(
+                body["roles"]["4"]["name"], "Developer",
+                "include is honoured"
+            );
+        }
+        for (body, status) in [
+            ("{\"user\": ", 400),
+            (
+                "{\"user\": {\"profile_photo_attachment_file\": \"***not base64***\"}}",
+                400,
+            ),
+            ("{\"user\": {}}", 422),
+            ("{\"user\": {\"profile_photo_attachment_file\": \"\"}}", 422),
+        ] {
+            let response = app
+                .client
+                .post(app.url("/api/v1/users/12/profile_photo"))
+                .bearer_auth(token(CHARLES))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let (got, answer) = json_of(response).await;
+            assert_eq!(got, status, "{body}: {answer}");
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_files_are_422_and_lose_nothing() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        let (status, _) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200);
+        let before = app.photo_path(ADA).await;
+        let blobs_before = app.photo_blobs().await;
+        let photo = fixture("photo-320x180.jpg");
+        let truncated = photo[..photo.len() * 2 / 5].to_vec();
+        let mut polyglot = photo.clone();
+        polyglot.truncate(photo.len() / 2);
+        polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>");
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("empty", Vec::new(), "empty"),
+            ("text", fixture("text-named.jpg"), "plain text"),
+            ("svg", fixture("script.svg"), "SVG"),
+            ("html", fixture("page.html"), "HTML"),
+            ("pdf", fixture("document.pdf"), "PDF"),
+            ("zip", fixture("archive-head.zip"), "ZIP"),
+            ("png bomb", fixture("bomb-30000x30000.png"), "megapixels"),
+            ("jpeg bomb", fixture("sof-65000x65000.jpg"), "pixels"),
+            ("frames", fixture("frames-2000x1x1.gif"), "frames"),
+            ("truncated", truncated, "truncated or corrupt"),
+            ("polyglot", polyglot, "truncated or corrupt"),
+        ];
+        for (name, bytes, says) in cases {
+            let (status, body) = app.upload(ADA, ADA, bytes).await;
+            assert_eq!(status, 422, "{}: {name}: {body}", app.backend);
+            let error = &body["errors"][0];
+            assert_eq!(error["type"], "validation", "{name}");
+            assert_eq!(error["field"], "profile_photo_attachment_file", "{name}");
+            let message = error["message"].as_str().unwrap_or("");
+            assert!(
+                message.contains(says),
+                "{name}: {message:?} should mention {says:?}"
+            );
+            assert!(!message.contains("<script"), "never echo file contents");
+        }
+        assert_eq!(app.photo_path(ADA).await, before);
+        assert_eq!(app.photo_blobs().await, blobs_before, "nothing stored");
+        assert_eq!(
+            fetch(&app, &before).await.0,
+            200,
+            "previous photo still served"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400_and_missing_files_422() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        let url = app.url("/api/v1/users/10/profile_photo");
+        let send = |content_type: &'static str, body: Vec<u8>| {
+            app.client
+                .post(&url)
+                .bearer_auth(token(ADA))
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+        };
+        let (status, body) = json_of(
+            send(
+                "multipart/form-data; boundary=XYZ",
+                b"--XYZ\r\ngarbage".to_vec(),
+            )
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        let (status, _) = json_of(
+            send("multipart/form-data", b"no boundary".to_vec())
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400);
+        let (status, _) = json_of(
+            send("image/jpeg", fixture("photo-320x180.jpg"))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400);
+
+        let wrong_name = reqwest::multipart::Form::new().part(
+            "photo",
+            reqwest::multipart::Part::bytes(fixture("photo-320x180.jpg")).file_name("p.jpg"),
+        );
+        let response = app
+            .client
+            .post(&url)
+            .bearer_auth(token(ADA))
+            .multipart(wrong_name)
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json_of(response).await;
+        assert_eq!(status, 422);
+        assert_eq!(body["errors"][0]["field"], "profile_photo_attachment_file");
+        assert!(body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing"));
+
+        let two = reqwest::multipart::Form::new()
+            .part(
+                "user[profile_photo_attachment_file]",
+                reqwest::multipart::Part::bytes(fixture("photo-320x180.jpg")).file_name("a.jpg"),
+            )
+            .part(
+                "user[profile_photo_attachment_file]",
+                reqwest::multipart::Part::bytes(fixture("photo-320x180.jpg")).file_name("b.jpg"),
+            );
+        let response = app
+            .client
+            .post(&url)
+            .bearer_auth(token(ADA))
+            .multipart(two)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(json_of(response).await.0, 422);
+        assert!(app.photo_blobs().await.is_empty());
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413_with_or_without_content_length() {
+    for backend in backends().await {
+        let app =
+            TestApp::spawn_with(backend, |config| config.photos.max_upload_bytes = 20_000).await;
+        let big = fixture("gps-exif-320x240.jpg").repeat(3);
+        let (status, body) = app.upload(ADA, ADA, big.clone()).await;
+        assert_eq!(status, 413, "{body}");
+        assert_eq!(error_of(&body).0, "system");
+
+        // Chunked: no Content-Length, so the limit is enforced while streaming.
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            big.chunks(4096).map(|c| Ok(c.to_vec())).collect();
+        let mut body = b"--B\r\nContent-Disposition: form-data; name=\"user[profile_photo_attachment_file]\"; filename=\"a.jpg\"\r\n\r\n".to_vec();
+        body.extend(std::iter::repeat_n(0u8, 0));
+        let mut stream_parts = vec![Ok(body)];
+        stream_parts.extend(chunks);
+        stream_parts.push(Ok(b"\r\n--B--\r\n".to_vec()));
+        let response = app
+            .client
+            .post(app.url("/api/v1/users/10/profile_photo"))
+            .bearer_auth(token(ADA))
+            .header("content-type", "multipart/form-data; boundary=B")
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(
+                stream_parts,
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.headers().get("content-length").is_some());
+        assert_eq!(json_of(response).await.0, 413);
+        assert_eq!(
+            app.photo_path(ADA).await,
+            format!("{}/images/default_profile_photo/default.png", app.base)
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn who_may_change_a_photo() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        for (target, caller, status) in [
+            (ADA, ADA, 200),         // themself
+            (CHARLES, ADA, 200),     // an administrator of the account
+            (CHARLES, CHARLES, 200), // a collaborator, themself
+            (ADA, GRACE, 403),       // visible, not theirs
+            (ADA, CHARLES, 403),
+            (ADA, HANK, 404), // administrator of another account
+            (404, ADA, 404),
+        ] {
+            let (got, body) = app
+                .upload(target, caller, fixture("photo-320x180.jpg"))
+                .await;
+            assert_eq!(got, status, "{}: {caller} → {target}: {body}", app.backend);
+            if status == 403 {
+                assert_eq!(error_of(&body).0, "system");
+            }
+        }
+        let response = app
+            .client
+            .post(app.url("/api/v1/users/10/profile_photo"))
+            .multipart(reqwest::multipart::Form::new().part(
+                "user[profile_photo_attachment_file]",
+                reqwest::multipart::Part::bytes(fixture("photo-320x180.jpg")),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(json_of(response).await.0, 401);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn delete_resets_to_the_default_image() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200);
+        let old = photo_path_of(&body, ADA);
+        let delete = |user: i64, as_user: i64| {
+            app.client
+                .delete(app.url(&format!("/api/v1/users/{user}/profile_photo")))
+                .bearer_auth(token(as_user))
+                .send()
+        };
+        assert_eq!(delete(ADA, GRACE).await.unwrap().status(), 403);
+        assert_eq!(delete(ADA, HANK).await.unwrap().status(), 404);
+        let response = delete(ADA, ADA).await.unwrap();
+        assert_eq!(response.status(), 204);
+        assert!(response.text().await.unwrap().is_empty());
+        let default = format!("{}/images/default_profile_photo/default.png", app.base);
+        assert_eq!(app.photo_path(ADA).await, default);
+        assert_eq!(fetch(&app, &old).await.0, 404);
+        assert!(app.photo_blobs().await.is_empty());
+
+        let (status, headers, bytes) = fetch(&app, &default).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-type"], "image/png");
+        assert!(bytes.starts_with(b"\x89PNG"));
+        let etag = headers["etag"].to_str().unwrap();
+        let again = app
+            .client
+            .get(&default)
+            .header("If-None-Match", etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304);
+        app.stop().await;
+    }
+}
+
+/// Deletes a photo's blobs behind the server's back, as another instance sharing the storage
+/// would when that photo is replaced there.
+async fn delete_blobs_elsewhere(app: &TestApp) {
+    for key in app.photo_blobs().await {
+        let key = portrait_blobs::BlobKey::parse(&key).expect("key");
+        app.blobs.delete(&key).await.expect("delete blob");
+    }
+}
+
+#[tokio::test]
+async fn renditions_are_served_from_memory_until_deleted_or_stale() {
+    for backend in backends().await {
+        let ttl = std::time::Duration::from_millis(500);
+        let app = TestApp::spawn_with(backend, |c| c.photos.cache.ttl = ttl).await;
+        let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200, "{}: {body}", app.backend);
+        let path = format!("{}?size=96", photo_path_of(&body, ADA));
+        let (status, _, served) = fetch(&app, &path).await;
+        assert_eq!(status, 200);
+
+        delete_blobs_elsewhere(&app).await;
+        let (status, headers, cached) = fetch(&app, &path).await;
+        assert_eq!(status, 200, "{}: served from memory", app.backend);
+        assert_eq!(cached, served);
+        assert_eq!(headers["content-type"], "image/jpeg");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+
+        tokio::time::sleep(ttl + std::time::Duration::from_millis(100)).await;
+        assert_eq!(fetch(&app, &path).await.0, 404, "{}: stale", app.backend);
+        app.stop().await;
+    }
+
+    let app = TestApp::spawn_with(Backend::sqlite_fs(), |c| c.photos.cache.bytes = 0).await;
+    let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200, "{body}");
+    let path = photo_path_of(&body, ADA);
+    assert_eq!(fetch(&app, &path).await.0, 200);
+    delete_blobs_elsewhere(&app).await;
+    assert_eq!(
+        fetch(&app, &path).await.0,
+        404,
+        "cache off: every GET reads the store"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_photo_served_from_memory_matches_the_full_path_header_for_header() {
+    let app = TestApp::spawn(Backend::sqlite_fs()).await;
+    let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200, "{body}");
+    for url in [
+        photo_path_of(&body, ADA),
+        format!("{}?size=48", photo_path_of(&body, ADA)),
+    ] {
+        // The upload left the renditions in memory: the first GET is a hit. A non-matching
+        // If-None-Match sends the second down the whole stack.
+        let hit = app.client.get(&url).send().await.expect("GET");
+        let full = app
+            .client
+            .get(&url)
+            .header("If-None-Match", "\"something-else\"")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(hit.status(), 200);
+        assert_eq!(full.status(), 200);
+        let comparable = |headers: &reqwest::header::HeaderMap| {
+            let mut pairs: Vec<(String, String)> = headers
+                .iter()
+                .filter(|(name, _)| !matches!(name.as_str(), "date" | "x-request-id"))
+                .map(|(n, v)| (n.to_string(), v.to_str().expect("ascii").to_owned()))
+                .collect();
+            pairs.sort();
+            pairs
+        };
+        assert_eq!(
+            comparable(hit.headers()),
+            comparable(full.headers()),
+            "{url}"
+        );
+        assert!(!hit.headers()["x-request-id"].is_empty());
+        assert_eq!(
+            hit.bytes().await.expect("body"),
+            full.bytes().await.expect("body")
+        );
+        // A client's own request id comes back, as on the full path.
+        let tagged = app
+            .client
+            .get(&url)
+            .header("x-request-id", "client-123")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(tagged.headers()["x-request-id"], "client-123");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_sweep_deletes_only_old_unreferenced_blobs() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        let (status, _) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200);
+        let orphan =
+            portrait_blobs::BlobKey::parse(&format!("photos/{}/full.jpg", "ab".repeat(32)))
+                .unwrap();
+        app.blobs
+            .put(
+                &orphan,
+                bytes::Bytes::from_static(b"left by a crashed upload"),
+            )
+            .await
+            .unwrap();
+        let sweep = |grace| portrait_photos::sweep(app.store.as_ref(), app.blobs.as_ref(), grace);
+
+        let report = sweep(std::time::Duration::from_secs(3600)).await.unwrap();
+        assert_eq!(
+            (report.deleted, report.kept_young),
+            (0, 1),
+            "{}",
+            app.backend
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let report = sweep(std::time::Duration::from_secs(1)).await.unwrap();
+        assert_eq!(report.deleted, 1, "{}", app.backend);
+        let left = app.photo_blobs().await;
+        assert_eq!(left.len(), 6);
+        assert!(!left.contains(&orphan.as_str().to_owned()));
+        assert_eq!(fetch(&app, &app.photo_path(ADA).await).await.0, 200);
+        app.stop().await;
+    }
+}
+
+/// The shared corpus, when this machine has it: every file's expected outcome.
+#[tokio::test]
+async fn corpus_files_get_their_expected_outcome() {
+    let Some(corpus) = corpus() else {
+        eprintln!("../shared/corpus not found: skipping the corpus test");
+        return;
+    };
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(corpus.join("manifest.json")).unwrap()).unwrap();
+    let backend = backends().await.into_iter().next().expect("sqlite backend");
+    let app = TestApp::spawn(backend).await;
+    let (status, _) = app.upload(GRACE, GRACE, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200);
+    let mut previous = app.photo_path(GRACE).await;
+    for entry in manifest["files"].as_array().unwrap() {
+        let path = entry["path"].as_str().unwrap();
+        let (status, body) = app
+            .upload(GRACE, GRACE, std::fs::read(corpus.join(path)).unwrap())
+            .await;
+        if entry["expect"] == "accept" {
+            assert_eq!(status, 200, "{path}: {body}");
+            let photo = photo_path_of(&body, GRACE);
+            let (_, headers, bytes) = fetch(&app, &photo).await;
+            assert_eq!(headers["x-content-type-options"], "nosniff");
+            assert_no_metadata(&bytes);
+            let (w, h) = decode(&bytes).dimensions();
+            assert!(w.max(h) <= 2048, "{path}: {w}x{h}");
+            let shape = match entry["orientation"].as_str().unwrap() {
+                "portrait" => h > w,
+                "landscape" => w > h,
+                _ => w == h,
+            };
+            assert!(
+                shape,
+                "{path}: served {w}x{h}, expected {}",
+                entry["orientation"]
+            );
+            previous = photo;
+        } else {
+            let allowed: Vec<u64> = entry["statuses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_u64)
+                .collect();
+            assert!(
+                allowed.contains(&u64::from(status)),
+                "{path}: {status} not in {allowed:?}: {body}"
+            );
+            assert!(body["errors"][0]["message"].is_string(), "{path}: {body}");
+            assert_eq!(
+                app.photo_path(GRACE).await,
+                previous,
+                "{path}: previous photo kept"
+            );
+            assert_eq!(fetch(&app, &previous).await.0, 200);
+        }
+    }
+    app.stop().await;
+}

@@ -1,0 +1,19 @@
+//! The pipeline's integration tests, one binary: real image files in, renditions checked.
+//! (The two memory-measuring tests, `working_set` and `fuzz_regressions`, install a counting
+//! allocator and are binaries of their own.)
+
+// Tests say what they expect by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod corpus;
+mod crop;
+mod formats;
+mod fuzz;
+mod hostile;
+mod interop;
+mod orientation;
+mod pipeline;
+mod shrink;

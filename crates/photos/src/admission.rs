@@ -1,0 +1,177 @@
+//! Image work runs on the blocking pool, a bounded number at a time, with a bounded queue in
+//! front: past it, uploads are shed with 503 instead of piling up memory.
+//!
+//! Three bounds, all in [`PhotoLimits`]: places (uploads admitted at once), the bytes
+//! of their bodies, and the memory of the decodes running at once. The first two are taken
+//! before a body is read and shed when exhausted; the third is waited for, so two huge photos
+//! are processed one after the other rather than side by side.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use portrait_imaging::{CropBox, Options, Processed};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::PhotoError;
+use crate::limits::PhotoLimits;
+
+const MIB: u64 = 1024 * 1024;
+
+#[derive(Debug)]
+pub struct ProcessingQueue {
+    workers: Arc<Semaphore>,
+    places: Arc<Semaphore>,
+    /// In MiB, as semaphores count in `u32`.
+    body_mib: Arc<Semaphore>,
+    body_mib_total: u32,
+    decode_mib: Arc<Semaphore>,
+    decode_mib_total: u32,
+    timeout: Duration,
+    options: Options,
+}
+
+impl ProcessingQueue {
+    pub fn new(limits: &PhotoLimits, options: Options) -> Self {
+        let workers = limits.workers.max(1);
+        // One upload of the largest accepted size must always fit.
+        let body_bytes = limits.queued_body_bytes.max(limits.max_upload_bytes);
+        let body_mib_total = mib(body_bytes).max(1);
+        // A run estimated larger than the whole budget still runs, alone.
+        let decode_mib_total = mib(limits.decode_memory_bytes).max(1);
+        Self {
+            workers: Arc::new(Semaphore::new(workers)),
+            places: Arc::new(Semaphore::new(workers + limits.queue)),
+            body_mib: Arc::new(Semaphore::new(body_mib_total as usize)),
+            body_mib_total,
+            decode_mib: Arc::new(Semaphore::new(decode_mib_total as usize)),
+            decode_mib_total,
+            timeout: limits.processing_timeout,
+            options,
+        }
+    }
+
+    /// A place in the queue for a body of up to `body_bytes`, taken before the body is read so
+    /// that a full queue sheds uploads before they cost memory; held until processing ends.
+    pub fn admit(&self, body_bytes: u64) -> Result<Admission, PhotoError> {
+        let busy = |_| PhotoError::Busy;
+        let place = Arc::clone(&self.places).try_acquire_owned().map_err(busy)?;
+        // One upload as large as the whole budget is still let in when nothing else is.
+        let wanted = mib(body_bytes).clamp(1, self.body_mib_total);
+        let body = Arc::clone(&self.body_mib)
+            .try_acquire_many_owned(wanted)
+            .map_err(busy)?;
+        Ok(Admission {
+            _place: place,
+            _body: body,
+        })
+    }
+
+    /// Decodes and renders one upload admitted by [`Self::admit`], or says why not.
+    pub async fn process(
+        &self,
+        admission: Admission,
+        bytes: Bytes,
+        crop: Option<CropBox>,
+    ) -> Result<Processed, PhotoError> {
+        let _admission = admission;
+        let options = Options {
+            crop,
+            ..self.options.clone()
+        };
+        let estimate = portrait_imaging::working_set_bytes(&bytes, &options);
+        let wanted = mib(estimate).clamp(1, self.decode_mib_total);
+        // The semaphores are never closed, so acquiring cannot fail in practice.
+        let busy = |_| PhotoError::Busy;
+        let memory = Arc::clone(&self.decode_mib)
+            .acquire_many_owned(wanted)
+            .await
+            .map_err(busy)?;
+        let worker = Arc::clone(&self.workers)
+            .acquire_owned()
+            .await
+            .map_err(busy)?;
+        // The permits move into the task so that a timed-out decode still counts against the
+        // limits until it really stops.
+        let task = tokio::task::spawn_blocking(move || {
+            let _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (memory, worker);
+            portrait_imaging::process(&bytes, &options)
+        });
+        match tokio::time::timeout(self.timeout, task).await {
+            Err(_) => Err(PhotoError::TimedOut(self.timeout)),
+            Ok(Err(join)) => Err(PhotoError::Task(join)),
+            Ok(Ok(result)) => result.map_err(PhotoError::from),
+        }
+    }
+}
+
+fn mib(bytes: u64) -> u32 {
+    u32::try_from(bytes.div_ceil(MIB)).unwrap_or(u32::MAX)
+}
+
+/// One admitted upload; dropping it frees its place and its body bytes.
+#[derive(Debug)]
+pub struct Admission {
+    _place: OwnedSemaphorePermit,
+    _body: OwnedSemaphorePermit,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(body_bytes: u64, decode_bytes: u64) -> ProcessingQueue {
+        let limits = PhotoLimits {
+            max_upload_bytes: MIB,
+            workers: 2,
+            queue: 8,
+            queued_body_bytes: body_bytes,
+            decode_memory_bytes: decode_bytes,
+            ..PhotoLimits::default()
+        };
+        ProcessingQueue::new(&limits, Options::default())
+    }
+
+    fn png(side: u32) -> Bytes {
+        let image = image::RgbImage::from_pixel(side, side, image::Rgb([200, 10, 10]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        image
+            .write_to(&mut out, image::ImageFormat::Png)
+            .expect("encode PNG");
+        Bytes::from(out.into_inner())
+    }
+
+    #[test]
+    fn bodies_are_admitted_while_their_bytes_fit() {
+        let queue = queue(10 * MIB, 256 * MIB);
+        let first = queue.admit(6 * MIB).expect("fits");
+        assert!(queue.admit(6 * MIB).is_err(), "12 MiB > 10 MiB");
+        let small = queue.admit(4 * MIB).expect("6 + 4 fits");
+        drop(first);
+        let again = queue.admit(6 * MIB).expect("room again");
+        drop((small, again));
+        // A body as large as the whole budget still gets in alone.
+        let whole = queue.admit(64 * MIB).expect("alone");
+        assert!(queue.admit(1).is_err());
+        drop(whole);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn runs_larger_than_the_memory_budget_still_complete_and_return_it() {
+        let queue = Arc::new(queue(64 * MIB, MIB));
+        let runs = (0..3).map(|_| {
+            let queue = Arc::clone(&queue);
+            tokio::spawn(async move {
+                let admission = queue.admit(MIB).expect("admitted");
+                queue.process(admission, png(300), None).await
+            })
+        });
+        for run in futures::future::join_all(runs).await {
+            let processed = run.expect("task").expect("processed");
+            assert_eq!(processed.renditions.len(), 6);
+        }
+        assert_eq!(queue.decode_mib.available_permits(), 1);
+        assert_eq!(queue.body_mib.available_permits(), 64);
+        assert_eq!(queue.workers.available_permits(), 2);
+    }
+}

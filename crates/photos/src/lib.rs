@@ -1,0 +1,166 @@
+//! portrait's photo service: everything about profile photos that is not HTTP.
+//!
+//! [`Photos`] admits uploads within bounded memory and places ([`admission`]), turns bytes into
+//! renditions with `portrait_imaging`, stores them and swaps them in without losing the previous
+//! photo ([`swap`]), serves renditions through an in-memory cache ([`cache`]) and sweeps blobs
+//! nobody points at ([`sweep`]). Every bound is in [`PhotoLimits`]; every failure is a
+//! [`PhotoError`].
+
+mod admission;
+mod cache;
+mod error;
+pub mod keys;
+mod limits;
+mod swap;
+mod sweep;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use portrait_blobs::{BlobError, BlobStore};
+use portrait_imaging::{CropBox, Options};
+use portrait_store::{MetadataStore, PhotoId, UserId};
+
+pub use admission::Admission;
+pub use error::PhotoError;
+pub use keys::Variant;
+pub use limits::{CacheLimits, PhotoLimits, SweepSchedule};
+pub use sweep::{sweep, SweepReport};
+
+use admission::ProcessingQueue;
+use cache::RenditionCache;
+use keys::blob_key;
+
+/// The photo service. One per server; cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Photos {
+    store: Arc<dyn MetadataStore>,
+    blobs: Arc<dyn BlobStore>,
+    queue: ProcessingQueue,
+    cache: RenditionCache,
+    imaging: Options,
+    limits: PhotoLimits,
+}
+
+impl Photos {
+    pub fn new(
+        store: Arc<dyn MetadataStore>,
+        blobs: Arc<dyn BlobStore>,
+        limits: PhotoLimits,
+        imaging: Options,
+    ) -> Self {
+        Self {
+            queue: ProcessingQueue::new(&limits, imaging.clone()),
+            cache: RenditionCache::new(limits.cache),
+            store,
+            blobs,
+            imaging,
+            limits,
+        }
+    }
+
+    pub fn limits(&self) -> &PhotoLimits {
+        &self.limits
+    }
+
+    /// Sides of the square renditions every photo has.
+    pub fn square_sizes(&self) -> &[u32] {
+        &self.imaging.square_sizes
+    }
+
+    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+
+    /// A place for an upload whose body holds up to `body_bytes`, taken before the body is read
+    /// so that a busy server refuses uploads before they cost memory. Held until
+    /// [`Self::upload`] ends.
+    pub fn admit(&self, body_bytes: u64) -> Result<Admission, PhotoError> {
+        self.queue.admit(body_bytes)
+    }
+
+    /// Makes `file` the user's photo: decode and render it within the limits, store every
+    /// rendition, swap it in and delete the previous photo. On any error the previous photo
+    /// stays the user's, whole.
+    pub async fn upload(
+        &self,
+        admission: Admission,
+        user: UserId,
+        file: Bytes,
+        crop: Option<CropBox>,
+    ) -> Result<PhotoId, PhotoError> {
+        let processed = self.queue.process(admission, file, crop).await?;
+        self.replace(user, processed).await
+    }
+
+    /// Back to the default image.
+    pub async fn reset(&self, user: UserId) -> Result<(), PhotoError> {
+        if let Some(previous) = self.store.replace_photo(user, None).await? {
+            self.remove(&previous).await;
+        }
+        Ok(())
+    }
+
+    /// A rendition from memory only: what can be answered without waiting.
+    pub fn cached_rendition(&self, photo: &PhotoId, variant: Variant) -> Option<Bytes> {
+        self.cache.get(&blob_key(photo, variant))
+    }
+
+    /// Rendition bytes held in memory now.
+    pub fn cached_bytes(&self) -> u64 {
+        self.cache.weight()
+    }
+
+    /// A rendition's bytes, from memory or the blob store; `None` when there is no such photo.
+    pub async fn rendition(
+        &self,
+        photo: &PhotoId,
+        variant: Variant,
+    ) -> Result<Option<Bytes>, PhotoError> {
+        let key = blob_key(photo, variant);
+        if let Some(bytes) = self.cache.get(&key) {
+            return Ok(Some(bytes));
+        }
+        let Some(bytes) = self.blobs.get(&key).await? else {
+            return Ok(None);
+        };
+        self.cache.insert(&key, bytes.clone());
+        Ok(Some(bytes))
+    }
+
+    /// Deletes the blobs no user points at that are older than the configured grace period.
+    pub async fn sweep(&self) -> Result<SweepReport, PhotoError> {
+        sweep(
+            self.store.as_ref(),
+            self.blobs.as_ref(),
+            self.limits.sweep.grace,
+        )
+        .await
+    }
+
+    /// Runs [`Self::sweep`] every `limits.sweep.interval` until the returned task is aborted;
+    /// `None` when the interval is zero.
+    pub fn spawn_sweeper(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
+        let every = self.limits.sweep.interval;
+        if every.is_zero() {
+            return None;
+        }
+        let photos = Arc::clone(self);
+        Some(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                match photos.sweep().await {
+                    Ok(report) => tracing::info!(?report, "blob sweep"),
+                    Err(error) => tracing::warn!(%error, "blob sweep failed; will retry"),
+                }
+            }
+        }))
+    }
+
+    /// Whether the blob store answers, for readiness checks.
+    pub async fn ping_blobs(&self) -> Result<(), BlobError> {
+        self.blobs.ping().await
+    }
+}
