@@ -1,5 +1,5 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations; these types exist only
-//! to describe shapes in it.
+//! The OpenAPI 3.1 document's frame. Its paths come from the route list (`routes::api`); these
+//! types exist only to describe shapes in it.
 
 use std::collections::BTreeMap;
 
@@ -11,17 +11,6 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
     info(
         title = "portrait",
         description = "The Kantata OX (formerly Mavenlink) Users API around Update Profile Photo."
-    ),
-    paths(
-        crate::routes::users::me::me,
-        crate::routes::users::show::show,
-        crate::routes::users::index::index,
-        crate::routes::profile_photo::update::update,
-        crate::routes::profile_photo::reset::reset,
-        crate::routes::photos::serve::serve,
-        crate::routes::photos::default_image::default_image,
-        crate::routes::health::healthz,
-        crate::routes::health::readyz,
     ),
     modifiers(&BearerAuth),
     tags(
