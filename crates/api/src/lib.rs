@@ -2,8 +2,8 @@
 //!
 //! Handlers (`routes`) only translate between HTTP and the domain: the store
 //! (`portrait_store`), the blob store (`portrait_blobs`) and the image pipeline
-//! (`portrait_imaging`). Errors are rendered in one place (`error`), JSON shapes in another
-//! (`presenter`).
+//! (`portrait_imaging`). Errors are rendered in one place (`error`), JSON bodies are typed in
+//! another (`views`, filled by `presenter`).
 
 mod app;
 mod auth;
@@ -18,6 +18,7 @@ pub mod presenter;
 mod routes;
 mod serving;
 pub mod state;
+pub mod views;
 
 pub use app::Application;
 pub use config::Config;
