@@ -5,9 +5,9 @@ use axum::response::{IntoResponse, Response};
 use portrait_blobs::BlobError;
 use portrait_photos::PhotoError;
 use portrait_store::StoreError;
-use serde_json::json;
 
 use crate::upload::UploadError;
+use crate::views::Errors;
 
 /// Field name Kantata uses for the uploaded file in validation errors.
 pub const PHOTO_FIELD: &str = "profile_photo_attachment_file";
@@ -96,13 +96,12 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let error = match &self {
-            ApiError::Validation { field, .. } => {
-                json!({"type": self.kind(), "message": message, "field": field})
-            }
-            _ => json!({"type": self.kind(), "message": message}),
+        let field = match &self {
+            ApiError::Validation { field, .. } => Some(*field),
+            _ => None,
         };
-        let mut response = (status, axum::Json(json!({ "errors": [error] }))).into_response();
+        let body = Errors::one(self.kind(), &message, field);
+        let mut response = (status, axum::Json(body)).into_response();
         if let ApiError::Unavailable { retry_after, .. }
         | ApiError::TooManyRequests { retry_after } = &self
         {

@@ -2,7 +2,7 @@
 //!
 //! Handlers (`routes`) only translate between HTTP and the domain: the store
 //! (`portrait_store`) and the photo service (`portrait_photos`). Errors are rendered in one
-//! place (`error`), JSON shapes in another (`presenter`).
+//! place (`error`), JSON bodies are typed in another (`views`, filled by `presenter`).
 
 mod app;
 mod auth;
@@ -17,6 +17,7 @@ mod routes;
 mod serving;
 pub mod state;
 pub mod upload;
+pub mod views;
 
 pub use app::Application;
 pub use config::Config;

@@ -1,7 +1,5 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations; these types exist only
-//! to describe shapes in it.
-
-use std::collections::BTreeMap;
+//! The OpenAPI 3.1 document's frame. Its paths come from the route list (`routes::api`), its
+//! response bodies from `views`; the types here describe only what requests send.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
@@ -11,17 +9,6 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
     info(
         title = "portrait",
         description = "The Kantata OX (formerly Mavenlink) Users API around Update Profile Photo."
-    ),
-    paths(
-        crate::routes::users::me::me,
-        crate::routes::users::show::show,
-        crate::routes::users::index::index,
-        crate::routes::profile_photo::update::update,
-        crate::routes::profile_photo::reset::reset,
-        crate::routes::photos::serve::serve,
-        crate::routes::photos::default_image::default_image,
-        crate::routes::health::healthz,
-        crate::routes::health::readyz,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -42,62 +29,6 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
-}
-
-/// `{"errors": [...]}`
-#[derive(ToSchema)]
-pub struct Errors {
-    pub errors: Vec<ErrorItem>,
-}
-
-#[derive(ToSchema)]
-pub struct ErrorItem {
-    /// `oauth`, `system`, `syntax` or `validation`.
-    #[schema(example = "validation")]
-    pub r#type: String,
-    pub message: String,
-    /// For validation errors: the input at fault.
-    #[schema(example = "profile_photo_attachment_file")]
-    pub field: Option<String>,
-}
-
-/// The Kantata envelope. Association keys (`roles`, `skills`, …) follow `meta` when included.
-#[derive(ToSchema)]
-pub struct UsersEnvelope {
-    pub count: u64,
-    pub results: Vec<ResultRef>,
-    pub users: BTreeMap<String, UserObject>,
-    pub meta: Meta,
-}
-
-#[derive(ToSchema)]
-pub struct ResultRef {
-    #[schema(example = "users")]
-    pub key: String,
-    #[schema(example = "42")]
-    pub id: String,
-}
-
-#[derive(ToSchema)]
-pub struct Meta {
-    pub count: u64,
-    pub page_count: u64,
-    pub page_number: u64,
-    pub page_size: u64,
-}
-
-/// A User. Optional fields and association ids appear only when asked for.
-#[derive(ToSchema)]
-pub struct UserObject {
-    pub full_name: String,
-    /// Absolute URL of the photo; `?size=48|96|192|288|648` gives squares.
-    pub photo_path: String,
-    pub email_address: String,
-    pub headline: String,
-    pub account_id: String,
-    pub disabled: bool,
-    pub generic: bool,
-    pub id: String,
 }
 
 /// The multipart form of an upload.

@@ -4,9 +4,10 @@
 use axum::extract::Request;
 use axum::http::Uri;
 
+// The document's own name ends in `.json`; it is a route, not a suffix.
+use crate::routes::OPENAPI_PATH;
+
 const API_PREFIX: &str = "/api/v1/";
-/// The document's own name ends in `.json`; it is a route, not a suffix.
-const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
 pub fn strip_json_suffix(mut request: Request) -> Request {
     let path = request.uri().path();

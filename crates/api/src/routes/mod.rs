@@ -5,40 +5,54 @@ pub mod photos;
 pub mod profile_photo;
 pub mod users;
 
+use std::sync::Arc;
+
 use axum::http::Method;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
-use crate::photo_urls::DEFAULT_PHOTO_PATH;
 use crate::state::AppState;
 
+/// Served at `OPENAPI_PATH`; `.json` is its name there, not a suffix to strip.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/users", get(users::index::index))
-        .route("/api/v1/users/me", get(users::me::me))
-        .route("/api/v1/users/{id}", get(users::show::show))
+    let (router, document) = api().split_for_parts();
+    let document = Arc::new(document);
+    router
         .route(
-            "/api/v1/users/{id}/profile_photo",
-            axum::routing::post(profile_photo::update::update).delete(profile_photo::reset::reset),
+            OPENAPI_PATH,
+            get(move || {
+                let document = Arc::clone(&document);
+                async move { Json(&*document).into_response() }
+            }),
         )
-        .route("/api/v1/openapi.json", get(openapi))
-        .route("/photos/{file}", get(photos::serve::serve))
-        .route(
-            DEFAULT_PHOTO_PATH,
-            get(photos::default_image::default_image),
-        )
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// Every documented route, listed once: each handler's `#[utoipa::path]` gives both its place
+/// in the router and its operation in the OpenAPI document.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(users::index::index))
+        .routes(routes!(users::me::me))
+        .routes(routes!(users::show::show))
+        .routes(routes!(
+            profile_photo::update::update,
+            profile_photo::reset::reset
+        ))
+        .routes(routes!(photos::serve::serve))
+        .routes(routes!(photos::default_image::default_image))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
 }
 
 async fn not_found() -> ApiError {

@@ -14,7 +14,7 @@ static DEFAULT_ETAG: LazyLock<String> =
 /// The photo of users who have none (Kantata's path).
 #[utoipa::path(
     get,
-    path = "/images/default_profile_photo/default.png",
+    path = crate::photo_urls::DEFAULT_PHOTO_PATH,
     tag = "Photos",
     responses(
         (status = 200, description = "The default profile photo", content_type = "image/png"),

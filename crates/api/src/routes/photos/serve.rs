@@ -21,8 +21,8 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "The JPEG", content_type = "image/jpeg"),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, description = "Unknown size", body = crate::openapi::Errors),
-        (status = 404, description = "No such photo", body = crate::openapi::Errors),
+        (status = 400, description = "Unknown size", body = crate::views::Errors),
+        (status = 404, description = "No such photo", body = crate::views::Errors),
     )
 )]
 pub async fn serve(

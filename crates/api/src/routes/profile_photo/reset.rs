@@ -15,10 +15,10 @@ use crate::state::AppState;
     params(("id" = i64, Path, description = "The user's id")),
     responses(
         (status = 204, description = "Photo reset; photo_path is the default image again"),
-        (status = 401, description = "Missing, unknown or revoked token", body = crate::openapi::Errors),
-        (status = 403, description = "Visible user the caller may not edit", body = crate::openapi::Errors),
-        (status = 404, description = "No such user, or not visible", body = crate::openapi::Errors),
-        (status = 503, description = "Database or photo storage unavailable", body = crate::openapi::Errors),
+        (status = 401, description = "Missing, unknown or revoked token", body = crate::views::Errors),
+        (status = 403, description = "Visible user the caller may not edit", body = crate::views::Errors),
+        (status = 404, description = "No such user, or not visible", body = crate::views::Errors),
+        (status = 503, description = "Database or photo storage unavailable", body = crate::views::Errors),
     ),
     security(("bearer" = []))
 )]

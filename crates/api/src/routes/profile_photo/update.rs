@@ -1,6 +1,5 @@
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::Json;
-use serde_json::Value;
+use axum::response::Response;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -33,14 +32,14 @@ use crate::upload::{self, UploadHead};
         ),
     ),
     responses(
-        (status = 200, description = "The user with the new photo_path", body = crate::openapi::UsersEnvelope),
-        (status = 400, description = "Malformed multipart or JSON body", body = crate::openapi::Errors),
-        (status = 401, description = "Missing, unknown or revoked token", body = crate::openapi::Errors),
-        (status = 403, description = "Visible user the caller may not edit", body = crate::openapi::Errors),
-        (status = 404, description = "No such user, or not visible", body = crate::openapi::Errors),
-        (status = 413, description = "Body larger than the upload limit", body = crate::openapi::Errors),
-        (status = 422, description = "Missing, empty, unsupported, oversized or corrupt image", body = crate::openapi::Errors),
-        (status = 503, description = "Database, photo storage or processing queue unavailable", body = crate::openapi::Errors),
+        (status = 200, description = "The user with the new photo_path", body = crate::views::UsersEnvelope),
+        (status = 400, description = "Malformed multipart or JSON body", body = crate::views::Errors),
+        (status = 401, description = "Missing, unknown or revoked token", body = crate::views::Errors),
+        (status = 403, description = "Visible user the caller may not edit", body = crate::views::Errors),
+        (status = 404, description = "No such user, or not visible", body = crate::views::Errors),
+        (status = 413, description = "Body larger than the upload limit", body = crate::views::Errors),
+        (status = 422, description = "Missing, empty, unsupported, oversized or corrupt image", body = crate::views::Errors),
+        (status = 503, description = "Database, photo storage or processing queue unavailable", body = crate::views::Errors),
     ),
     security(("bearer" = []))
 )]
@@ -50,7 +49,7 @@ pub async fn update(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     request: Request,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = params::user_id(&id)?;
     let query = QueryPairs::parse(query.as_deref());
     editable_user(&state, &caller, id).await?;

@@ -1,7 +1,6 @@
 use axum::extract::{RawQuery, State};
-use axum::Json;
+use axum::response::Response;
 use portrait_store::UserFilter;
-use serde_json::Value;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -21,9 +20,9 @@ use crate::state::AppState;
         crate::openapi::ListParams,
     ),
     responses(
-        (status = 200, description = "A page of users, in the Kantata envelope", body = crate::openapi::UsersEnvelope),
-        (status = 400, description = "A parameter could not be parsed", body = crate::openapi::Errors),
-        (status = 401, description = "Missing, unknown or revoked token", body = crate::openapi::Errors),
+        (status = 200, description = "A page of users, in the Kantata envelope", body = crate::views::UsersEnvelope),
+        (status = 400, description = "A parameter could not be parsed", body = crate::views::Errors),
+        (status = 401, description = "Missing, unknown or revoked token", body = crate::views::Errors),
     ),
     security(("bearer" = []))
 )]
@@ -31,7 +30,7 @@ pub async fn index(
     State(state): State<AppState>,
     Caller(viewer): Caller,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = QueryPairs::parse(query.as_deref());
     let paging = Paging::from_query(&query, state.config.http.max_page_size)?;
     let filter = UserFilter {

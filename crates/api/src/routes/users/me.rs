@@ -1,6 +1,5 @@
 use axum::extract::{RawQuery, State};
-use axum::Json;
-use serde_json::Value;
+use axum::response::Response;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -15,8 +14,8 @@ use crate::state::AppState;
     tag = "Users",
     params(crate::openapi::IncludeParam, crate::openapi::OptionalFieldsParam),
     responses(
-        (status = 200, description = "The caller, in the Kantata envelope", body = crate::openapi::UsersEnvelope),
-        (status = 401, description = "Missing, unknown or revoked token", body = crate::openapi::Errors),
+        (status = 200, description = "The caller, in the Kantata envelope", body = crate::views::UsersEnvelope),
+        (status = 401, description = "Missing, unknown or revoked token", body = crate::views::Errors),
     ),
     security(("bearer" = []))
 )]
@@ -24,7 +23,7 @@ pub async fn me(
     State(state): State<AppState>,
     Caller(viewer): Caller,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = QueryPairs::parse(query.as_deref());
     let user = find_visible(&state, &viewer, viewer.user_id).await?;
     present_one(&state, &viewer, user, &query).await

@@ -4,9 +4,9 @@ pub mod index;
 pub mod me;
 pub mod show;
 
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use portrait_store::{Order, Page, Principal, User, UserFilter, UserId};
-use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::params::QueryPairs;
@@ -40,7 +40,7 @@ pub async fn present_one(
     viewer: &Principal,
     user: User,
     query: &QueryPairs,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     present(state, viewer, Meta::single(), vec![user], query).await
 }
 
@@ -50,7 +50,7 @@ pub async fn present(
     meta: Meta,
     users: Vec<User>,
     query: &QueryPairs,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let includes = query.includes();
     let found = state
         .store
@@ -62,5 +62,6 @@ pub async fn present(
         optional: query.optional_fields(),
         urls: &state.urls,
     };
-    Ok(Json(presenter.envelope(meta, &users, &found)))
+    // Serialised straight from the views into the body: no JSON tree in between.
+    Ok(Json(presenter.envelope(meta, &users, &found)).into_response())
 }

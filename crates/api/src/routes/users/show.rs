@@ -1,6 +1,5 @@
 use axum::extract::{Path, RawQuery, State};
-use axum::Json;
-use serde_json::Value;
+use axum::response::Response;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -19,9 +18,9 @@ use crate::state::AppState;
         crate::openapi::OptionalFieldsParam,
     ),
     responses(
-        (status = 200, description = "The user, in the Kantata envelope", body = crate::openapi::UsersEnvelope),
-        (status = 401, description = "Missing, unknown or revoked token", body = crate::openapi::Errors),
-        (status = 404, description = "No such user, or not visible to the caller", body = crate::openapi::Errors),
+        (status = 200, description = "The user, in the Kantata envelope", body = crate::views::UsersEnvelope),
+        (status = 401, description = "Missing, unknown or revoked token", body = crate::views::Errors),
+        (status = 404, description = "No such user, or not visible to the caller", body = crate::views::Errors),
     ),
     security(("bearer" = []))
 )]
@@ -30,7 +29,7 @@ pub async fn show(
     Caller(viewer): Caller,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = params::user_id(&id)?;
     let query = QueryPairs::parse(query.as_deref());
     let user = find_visible(&state, &viewer, id).await?;
