@@ -116,8 +116,8 @@ pub const SWAP_PHOTO_POSTGRES: &str = swap_photo!("IS NOT DISTINCT FROM");
 pub const REFERENCED_PHOTOS: &str = "SELECT photo_id FROM users WHERE photo_id IS NOT NULL";
 
 // The upserts of an import, one per fixture section; `upserts.rs` supplies the values in
-// this order. `now` is bound once and used for both `created_at` and `updated_at`; an upsert
-// keeps the row's `created_at` and, as before, its `updated_at`.
+// this order. `now` is bound once for both `created_at` and `updated_at` of a new row; an
+// existing row keeps both, so importing the same fixture twice changes nothing.
 
 pub const UPSERT_ACCOUNT: &str = "INSERT INTO accounts (id, name, created_at, updated_at) \
      VALUES ($1, $2, $3, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name";
