@@ -34,12 +34,13 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// PostgreSQL's "admin shutdown", "cannot connect now", "too many connections" and SQLite's
-/// busy/locked codes all mean "try again later", not "your request is wrong".
+/// PostgreSQL's "admin shutdown", "cannot connect now", "too many connections" and connection
+/// failures all mean "try again later", not "your request is wrong". (sqlx speaks only to
+/// PostgreSQL now; SQLite's codes are mapped in `sql/sqlite/connection.rs`.)
 fn is_unavailable_code(code: Option<&str>) -> bool {
     matches!(
         code,
-        Some("57P01" | "57P02" | "57P03" | "53300" | "08000" | "08003" | "08006" | "5" | "6")
+        Some("57P01" | "57P02" | "57P03" | "53300" | "08000" | "08003" | "08006")
     )
 }
 

@@ -1,7 +1,9 @@
 //! Fresh, isolated databases for tests: a SQLite file in a temporary directory always, and a
 //! new PostgreSQL schema when `PORTRAIT_TEST_DATABASE_URL` is set.
-// Test support: a test fails by panicking.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//!
+//! Test support only: a test without its database cannot go on, so failing loudly here is the
+//! right answer.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use rand::Rng;
 use sqlx::Connection;

@@ -2,6 +2,10 @@
 //! (a dropped network, a hung server) costs a request at most the limit, never a TCP
 //! timeout. Server-side timeouts (`statement_timeout`, the pool's acquire timeout) cannot
 //! catch a connection whose packets simply vanish.
+//!
+//! A timeout here can only fire while the call is waiting (`.await`ing): it cannot stop a
+//! synchronous SQLite read that is running on this thread. Those bound themselves with the
+//! same limit (see `sql/sqlite/connection.rs`), so this wrapper matters for PostgreSQL.
 
 use std::collections::HashSet;
 use std::future::Future;

@@ -1,14 +1,11 @@
-//! The two SQL backends. They differ only in how they connect and in a couple of dialect
-//! constants; every query lives once, in `shared.rs`, which each backend module includes with
-//! its own `Db` and `Store` types so that sqlx checks the code against both databases.
-//! SQLite's request-path reads run through rusqlite instead (`sqlite_reads.rs`, which says
-//! why); they take their SELECT text from `text.rs`, as `shared.rs` does.
+//! The two SQL backends, one driver each: PostgreSQL through sqlx, SQLite through rusqlite.
+//! They share their SQL text (`text.rs`) and what an import writes (`upserts.rs`); each
+//! binds and maps rows in its own driver's way.
 
 pub mod postgres;
 pub mod sqlite;
-mod sqlite_reads;
-mod sqlite_rows;
 pub(crate) mod text;
+mod upserts;
 
 /// Ids sorted and without repeats, for an `IN` list.
 fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {

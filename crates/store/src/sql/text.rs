@@ -1,5 +1,12 @@
-//! SQL text shared by the sqlx backends (`shared.rs`) and SQLite's direct reader
-//! (`sqlite_reads.rs`), so the two cannot drift apart in what they select.
+//! Every SQL text both backends run, kept once so PostgreSQL (sqlx) and SQLite (rusqlite)
+//! cannot drift apart in what they select or write.
+//!
+//! Placeholders are `$N`. PostgreSQL numbers them; SQLite treats `$1` as a parameter *named*
+//! `$1`, numbered by where its name first appears. rusqlite binds by that number, so every text
+//! here names `$1`, `$2`, … in order of first appearance (a repeat such as `$3, $3` is fine):
+//! then binding the values positionally is right on both databases. A test in
+//! `sqlite::writer` checks this for every statement below.
+//!
 //! Each association query ends before its `WHERE`; callers add the id list and the order.
 
 pub const USER_COLUMNS: &str = "u.id, u.account_id, u.full_name, u.email_address, u.headline, \
@@ -73,3 +80,132 @@ pub const EXTERNAL_REFERENCES: ByIds = ByIds {
     id_column: "subject_id",
     order: "id",
 };
+
+/// The ids already stored in each table a fixture may reference, for its validation.
+pub const EXISTING_ACCOUNT_IDS: &str = "SELECT id FROM accounts";
+pub const EXISTING_ROLE_IDS: &str = "SELECT id FROM roles";
+pub const EXISTING_USER_IDS: &str = "SELECT id FROM users";
+pub const EXISTING_SKILL_IDS: &str = "SELECT id FROM skills";
+pub const EXISTING_CUSTOM_FIELD_IDS: &str = "SELECT id FROM custom_fields";
+
+/// `$1` token hash, `$2` now, `$3` user id; inserts nothing when the user does not exist.
+pub const CREATE_TOKEN: &str = "INSERT INTO api_tokens (token_hash, created_at, user_id) \
+     SELECT $1, $2, id FROM users WHERE id = $3";
+
+/// `$1` now, `$2` token hash.
+pub const REVOKE_TOKEN: &str =
+    "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL";
+
+/// `$1` user id.
+pub const CURRENT_PHOTO: &str = "SELECT photo_id FROM users WHERE id = $1";
+
+/// Compare-and-swap of a user's photo: `$1` new photo, `$2` now, `$3` user id, `$4` the photo
+/// read before. The two dialects spell a NULL-safe equality differently.
+macro_rules! swap_photo {
+    ($null_safe_eq:literal) => {
+        concat!(
+            "UPDATE users SET photo_id = $1, updated_at = $2 WHERE id = $3 AND photo_id ",
+            $null_safe_eq,
+            " $4"
+        )
+    };
+}
+pub const SWAP_PHOTO_SQLITE: &str = swap_photo!("IS");
+pub const SWAP_PHOTO_POSTGRES: &str = swap_photo!("IS NOT DISTINCT FROM");
+
+pub const REFERENCED_PHOTOS: &str = "SELECT photo_id FROM users WHERE photo_id IS NOT NULL";
+
+// The upserts of an import, one per fixture section; `upserts.rs` supplies the values in
+// this order. `now` is bound once for both `created_at` and `updated_at` of a new row; an
+// existing row keeps both, so importing the same fixture twice changes nothing.
+
+pub const UPSERT_ACCOUNT: &str = "INSERT INTO accounts (id, name, created_at, updated_at) \
+     VALUES ($1, $2, $3, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name";
+
+pub const UPSERT_ROLE: &str = "INSERT INTO roles (id, account_id, name, deleted_at, created_at, \
+     updated_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET \
+     account_id = excluded.account_id, name = excluded.name, deleted_at = excluded.deleted_at";
+
+pub const UPSERT_USER: &str = "INSERT INTO users (id, account_id, full_name, email_address, \
+     headline, bio, website, city, state, country, abbreviated_timezone, classification, \
+     last_site_activity, disabled, generic, manager_id, role_id, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) \
+     ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, \
+     full_name = excluded.full_name, email_address = excluded.email_address, \
+     headline = excluded.headline, bio = excluded.bio, website = excluded.website, \
+     city = excluded.city, state = excluded.state, country = excluded.country, \
+     abbreviated_timezone = excluded.abbreviated_timezone, \
+     classification = excluded.classification, \
+     last_site_activity = excluded.last_site_activity, disabled = excluded.disabled, \
+     generic = excluded.generic, manager_id = excluded.manager_id, role_id = excluded.role_id";
+
+pub const UPSERT_ACCOUNT_MEMBERSHIP: &str = "INSERT INTO account_memberships (id, account_id, \
+     user_id, permission, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+     ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, \
+     user_id = excluded.user_id, permission = excluded.permission";
+
+pub const UPSERT_SKILL: &str = "INSERT INTO skills (id, account_id, name, description, \
+     max_level, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+     ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, name = excluded.name, \
+     description = excluded.description, max_level = excluded.max_level";
+
+pub const UPSERT_SKILL_MEMBERSHIP: &str = "INSERT INTO skill_memberships (id, user_id, \
+     skill_id, level, creator_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+     ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, skill_id = excluded.skill_id, \
+     level = excluded.level, creator_id = excluded.creator_id";
+
+pub const UPSERT_WORK_SAMPLE: &str = "INSERT INTO work_samples (id, user_id, title, \
+     description, website_url, trapped_website_url, attachment_id, attachment_filename, \
+     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+     ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, title = excluded.title, \
+     description = excluded.description, website_url = excluded.website_url, \
+     trapped_website_url = excluded.trapped_website_url, \
+     attachment_id = excluded.attachment_id, attachment_filename = excluded.attachment_filename";
+
+pub const UPSERT_CUSTOM_FIELD: &str = "INSERT INTO custom_fields (id, account_id, name, type, \
+     read_access, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+     ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, name = excluded.name, \
+     type = excluded.type, read_access = excluded.read_access";
+
+pub const UPSERT_CUSTOM_FIELD_VALUE: &str = "INSERT INTO custom_field_values (id, \
+     custom_field_id, subject_type, subject_id, value, display_value, setter_id, created_at, \
+     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO UPDATE SET \
+     custom_field_id = excluded.custom_field_id, subject_type = excluded.subject_type, \
+     subject_id = excluded.subject_id, value = excluded.value, \
+     display_value = excluded.display_value, setter_id = excluded.setter_id";
+
+pub const UPSERT_EXTERNAL_REFERENCE: &str = "INSERT INTO external_references (id, \
+     subject_type, subject_id, service_name, service_model, service_model_ref, status, \
+     external_link, external_message, external_status, locked, last_synced_at, created_at, \
+     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+     ON CONFLICT (id) DO UPDATE SET subject_type = excluded.subject_type, \
+     subject_id = excluded.subject_id, service_name = excluded.service_name, \
+     service_model = excluded.service_model, service_model_ref = excluded.service_model_ref, \
+     status = excluded.status, external_link = excluded.external_link, \
+     external_message = excluded.external_message, external_status = excluded.external_status, \
+     locked = excluded.locked, last_synced_at = excluded.last_synced_at";
+
+/// A token already stored is left as it is (revoked or not).
+pub const INSERT_TOKEN: &str = "INSERT INTO api_tokens (user_id, token_hash, created_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING";
+
+/// Every statement with `$N` placeholders, for the test of their numbering.
+#[cfg(test)]
+pub const NUMBERED: &[&str] = &[
+    AUTHENTICATE,
+    CREATE_TOKEN,
+    REVOKE_TOKEN,
+    CURRENT_PHOTO,
+    SWAP_PHOTO_SQLITE,
+    UPSERT_ACCOUNT,
+    UPSERT_ROLE,
+    UPSERT_USER,
+    UPSERT_ACCOUNT_MEMBERSHIP,
+    UPSERT_SKILL,
+    UPSERT_SKILL_MEMBERSHIP,
+    UPSERT_WORK_SAMPLE,
+    UPSERT_CUSTOM_FIELD,
+    UPSERT_CUSTOM_FIELD_VALUE,
+    UPSERT_EXTERNAL_REFERENCE,
+    INSERT_TOKEN,
+];

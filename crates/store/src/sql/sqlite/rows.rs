@@ -1,13 +1,20 @@
-//! Rows of the direct SQLite reads (`sqlite_reads.rs`) mapped to the store's model, column by
-//! column as sqlx's `FromRow` derives do for the other backends.
+//! SQLite rows mapped to the store's model, column by column as sqlx's `FromRow` derives do
+//! for PostgreSQL; and the one text format timestamps are stored in.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::{FromSql, Type};
 use rusqlite::Row;
 
 use crate::model::*;
 
-/// Timestamps as sqlx writes them to SQLite: RFC 3339 text.
+/// A timestamp as SQLite stores it: RFC 3339 text with as many fractional digits as needed
+/// (0, 3, 6 or 9) and `+00:00`, e.g. `2026-12-02T00:39:20.953807577+00:00`. This is byte for
+/// byte what sqlx wrote when it was the SQLite driver, so databases written by earlier releases
+/// and by this one hold one format, the one [`time`] reads.
+pub(super) fn sql_time(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
 fn time(row: &Row<'_>, column: &str) -> rusqlite::Result<DateTime<Utc>> {
     let text: String = row.get(column)?;
     parse_time(row, column, &text)

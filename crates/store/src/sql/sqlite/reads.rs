@@ -1,12 +1,11 @@
 //! The hot reads of the SQLite store (authentication, user pages, associations), run directly
-//! on the calling thread through rusqlite with cached prepared statements.
+//! on the calling thread with cached prepared statements.
 //!
-//! Why not sqlx here: sqlx's SQLite driver runs every statement on a worker thread of its own
-//! connection and hands rows back over channels, two context switches per statement. A
-//! `GET /users/{id}` with every include is 11 statements, and those switches were nearly all
-//! of its cost. A read of a small WAL-mode database served from the page cache takes a few
-//! microseconds, less than one handover to another thread. Writes stay on sqlx, where they
-//! may wait for the write lock without holding up the runtime.
+//! Why on the calling thread: a read of a small WAL-mode database served from the page cache
+//! takes a few microseconds, less than one handover to another thread. (sqlx's SQLite driver,
+//! used before, ran every statement on a worker thread and handed rows back over channels; a
+//! `GET /users/{id}` with every include is 11 statements, and those switches were nearly all of
+//! its cost.) A read can still never hold the thread past its deadline: see `connection.rs`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,27 +13,26 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, OpenFlags, Row};
+use rusqlite::{Connection, Row};
 
+use super::connection::{store_error, Access, Bounded, Cutoff};
+use super::rows::{
+    field_value, membership, reference, role, skill, skill_membership, user, work_sample,
+};
 use crate::model::*;
 use crate::query::{Includes, Order, UserFilter, UserPage};
 use crate::sql::distinct;
-use crate::sql::sqlite_rows::{
-    field_value, membership, reference, role, skill, skill_membership, user, work_sample,
-};
 use crate::sql::text::{self, ByIds, USER_COLUMNS};
 use crate::{StoreError, TokenHash};
 
 /// Connections kept open between reads; more are opened when more threads read at once.
 const IDLE_CONNECTIONS: usize = 8;
-/// Distinct statement texts kept prepared per connection (id lists of different lengths are
-/// different texts).
-const STATEMENT_CACHE: usize = 64;
 
-pub(crate) struct DirectReads {
+pub(super) struct DirectReads {
     path: PathBuf,
-    busy_timeout: Duration,
-    idle: Mutex<Vec<Connection>>,
+    /// Both how long a statement may wait for a lock and how long a whole read may take.
+    timeout: Duration,
+    idle: Mutex<Vec<Bounded>>,
     queries: Arc<AtomicU64>,
 }
 
@@ -47,38 +45,31 @@ impl std::fmt::Debug for DirectReads {
 }
 
 impl DirectReads {
-    pub(crate) fn new(path: &Path, busy_timeout: Duration, queries: Arc<AtomicU64>) -> Self {
+    pub(super) fn new(path: &Path, timeout: Duration, queries: Arc<AtomicU64>) -> Self {
         Self {
             path: path.to_owned(),
-            busy_timeout,
+            timeout,
             idle: Mutex::new(Vec::new()),
             queries,
         }
     }
 
-    fn open(&self) -> Result<Connection, StoreError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&self.path, flags).map_err(store_error)?;
-        conn.busy_timeout(self.busy_timeout).map_err(store_error)?;
-        // Reads only: a bug here must not be able to write.
-        conn.pragma_update(None, "query_only", true)
-            .map_err(store_error)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(conn)
-    }
-
+    /// Runs one read on a pooled connection, all of its statements within the deadline.
     fn with_connection<T>(
         &self,
         read: impl FnOnce(&Reader<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let pooled = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        let conn = match pooled {
+        let mut conn = match pooled {
             Some(conn) => conn,
-            None => self.open()?,
+            None => Bounded::open(&self.path, Access::Read, self.timeout)?,
         };
-        let result = read(&Reader {
-            conn: &conn,
-            queries: &self.queries,
+        let result = conn.within(Some(self.timeout), |conn, cutoff| {
+            read(&Reader {
+                conn,
+                cutoff,
+                queries: &self.queries,
+            })
         });
         if let Ok(mut idle) = self.idle.lock() {
             if idle.len() < IDLE_CONNECTIONS {
@@ -88,7 +79,16 @@ impl DirectReads {
         result
     }
 
-    pub(crate) fn authenticate(&self, token: &TokenHash) -> Result<Option<Principal>, StoreError> {
+    /// One cheap statement, for readiness checks.
+    pub(super) fn ping(&self) -> Result<(), StoreError> {
+        self.with_connection(|r| r.rows("SELECT 1", &[], |_| Ok(())).map(drop))
+    }
+
+    pub(super) fn referenced_photos(&self) -> Result<Vec<String>, StoreError> {
+        self.with_connection(|r| r.rows(text::REFERENCED_PHOTOS, &[], |row| row.get(0)))
+    }
+
+    pub(super) fn authenticate(&self, token: &TokenHash) -> Result<Option<Principal>, StoreError> {
         self.with_connection(|r| {
             let found = r.rows(text::AUTHENTICATE, &[&token.as_str()], |row| {
                 Ok((
@@ -109,7 +109,7 @@ impl DirectReads {
         })
     }
 
-    pub(crate) fn find_users(&self, filter: &UserFilter) -> Result<UserPage, StoreError> {
+    pub(super) fn find_users(&self, filter: &UserFilter) -> Result<UserPage, StoreError> {
         let (clause, mut params) = user_filter(filter);
         self.with_connection(|r| {
             let counted = r.rows(
@@ -140,7 +140,7 @@ impl DirectReads {
         })
     }
 
-    pub(crate) fn load_associations(
+    pub(super) fn load_associations(
         &self,
         viewer: &Principal,
         users: &[User],
@@ -200,6 +200,7 @@ impl DirectReads {
 /// One connection, counting the statements it runs.
 struct Reader<'a> {
     conn: &'a Connection,
+    cutoff: &'a Cutoff<'a>,
     queries: &'a AtomicU64,
 }
 
@@ -210,6 +211,7 @@ impl Reader<'_> {
         params: &[&dyn ToSql],
         map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, StoreError> {
+        self.cutoff.check()?;
         self.queries.fetch_add(1, Ordering::Relaxed);
         let mut statement = self.conn.prepare_cached(sql).map_err(store_error)?;
         let rows = statement.query_map(params, map).map_err(store_error)?;
@@ -244,7 +246,7 @@ impl Reader<'_> {
     }
 }
 
-/// The `FROM … WHERE …` of a user search and its parameters, as in the sqlx backends.
+/// The `FROM … WHERE …` of a user search and its parameters, as `postgres/reads.rs` builds it.
 fn user_filter(filter: &UserFilter) -> (String, Vec<i64>) {
     let mut clause = String::from(" FROM users u WHERE u.account_id = ?");
     let mut params = vec![filter.viewer.account_id];
@@ -284,12 +286,4 @@ fn placeholders(n: usize) -> String {
 
 fn as_params(values: &[i64]) -> Vec<&dyn ToSql> {
     values.iter().map(|v| v as &dyn ToSql).collect()
-}
-
-fn store_error(error: rusqlite::Error) -> StoreError {
-    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
-    match error.sqlite_error_code() {
-        Some(DatabaseBusy | DatabaseLocked) => StoreError::Unavailable(error.to_string()),
-        _ => StoreError::Database(error.to_string()),
-    }
 }

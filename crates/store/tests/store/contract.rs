@@ -1,64 +1,11 @@
 //! One behaviour suite for every backend: SQLite always, PostgreSQL when
 //! PORTRAIT_TEST_DATABASE_URL is set. Each case gets its own fresh database.
 
-// Tests say what they expect by panicking.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::HashSet;
-use std::sync::Arc;
 
-use portrait_store::testing::scratch_databases;
 use portrait_store::*;
 
-async fn each_store() -> Vec<(&'static str, Arc<dyn MetadataStore>)> {
-    let mut stores = Vec::new();
-    for db in scratch_databases().await {
-        let store = open(&db.url, &ConnectOptions::default())
-            .await
-            .expect("open store");
-        store.migrate().await.expect("migrate");
-        // The scratch database must outlive the test; leaking its guard is fine in a test.
-        let backend = db.backend;
-        std::mem::forget(db);
-        stores.push((backend, store));
-    }
-    stores
-}
-
-async fn demo_store() -> Vec<(&'static str, Arc<dyn MetadataStore>)> {
-    let stores = each_store().await;
-    let demo = Fixture::from_json(fixture::DEMO).expect("demo parses");
-    for (_, store) in &stores {
-        store.import(&demo).await.expect("demo imports");
-    }
-    stores
-}
-
-fn viewer(user: i64, account: i64, permission: Option<Permission>) -> Principal {
-    Principal {
-        user_id: UserId(user),
-        account_id: account,
-        permission,
-    }
-}
-
-fn filter(viewer: Principal) -> UserFilter {
-    UserFilter {
-        viewer,
-        ids: None,
-        on_my_account: false,
-        include_disabled: false,
-        order: Order::Id,
-        page: Page {
-            offset: 0,
-            limit: 20,
-        },
-    }
-}
-
-fn ids(page: &UserPage) -> Vec<i64> {
-    page.users.iter().map(|u| u.id.0).collect()
-}
+use crate::helpers::{demo_store, each_store, filter, ids, viewer};
 
 #[tokio::test]
 async fn import_is_idempotent() {

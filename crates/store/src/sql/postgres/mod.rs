@@ -1,0 +1,205 @@
+//! PostgreSQL through sqlx, for several stateless portrait instances sharing one database.
+//! The SQL text comes from `text.rs` and `upserts.rs`, shared with the SQLite backend.
+
+mod reads;
+
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
+use sqlx::query::Query;
+use sqlx::{PgConnection, Postgres};
+
+use crate::fixture::{ExistingIds, Fixture, ImportReport};
+use crate::model::*;
+use crate::query::{Includes, UserFilter, UserPage};
+use crate::sql::text;
+use crate::sql::upserts::{upserts, Value};
+use crate::{ConnectOptions, MetadataStore, StoreError, TokenHash};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug)]
+pub struct PostgresStore {
+    pool: sqlx::PgPool,
+    queries: AtomicU64,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+        // The server gives up on a statement at the same deadline the client does.
+        let statement_timeout = options.timeout.as_millis().to_string();
+        let connect = connect.options([("statement_timeout", statement_timeout.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.timeout)
+            .connect_with(connect)
+            .await?;
+        Ok(Self {
+            pool,
+            queries: AtomicU64::new(0),
+        })
+    }
+
+    fn tick(&self) {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    async fn ids_of(&self, conn: &mut PgConnection, sql: &str) -> Result<HashSet<i64>, StoreError> {
+        self.tick();
+        let rows: Vec<(i64,)> = sqlx::query_as(sql).fetch_all(conn).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+}
+
+/// Binds one import value with the Rust type it has always been bound with.
+fn bind<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    value: Value<'q>,
+) -> Query<'q, Postgres, PgArguments> {
+    match value {
+        Value::Int(v) => query.bind(v),
+        Value::SmallInt(v) => query.bind(v),
+        Value::Text(v) => query.bind(v),
+        Value::Bool(v) => query.bind(v),
+        Value::Time(v) => query.bind(v),
+    }
+}
+
+#[async_trait]
+impl MetadataStore for PostgresStore {
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.tick();
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.tick();
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn import(&self, fixture: &Fixture) -> Result<ImportReport, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let existing = ExistingIds {
+            accounts: self.ids_of(&mut tx, text::EXISTING_ACCOUNT_IDS).await?,
+            roles: self.ids_of(&mut tx, text::EXISTING_ROLE_IDS).await?,
+            users: self.ids_of(&mut tx, text::EXISTING_USER_IDS).await?,
+            skills: self.ids_of(&mut tx, text::EXISTING_SKILL_IDS).await?,
+            custom_fields: self
+                .ids_of(&mut tx, text::EXISTING_CUSTOM_FIELD_IDS)
+                .await?,
+        };
+        fixture.validate(&existing)?;
+        let mut report = ImportReport::default();
+        for row in upserts(fixture, Utc::now()) {
+            let query = row.values.into_iter().fold(sqlx::query(row.sql), bind);
+            self.tick();
+            query.execute(&mut *tx).await?;
+            row.section.tally(&mut report);
+        }
+        self.tick();
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    async fn authenticate(&self, token: &TokenHash) -> Result<Option<Principal>, StoreError> {
+        self.tick();
+        let row: Option<(String, UserId, i64, Option<String>)> = sqlx::query_as(text::AUTHENTICATE)
+            .bind(token.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.filter(|(stored, ..)| token.matches(stored)).map(
+            |(_, user_id, account_id, permission)| Principal {
+                user_id,
+                account_id,
+                permission: permission.as_deref().and_then(Permission::parse),
+            },
+        ))
+    }
+
+    async fn create_token(&self, user: UserId, token: &TokenHash) -> Result<(), StoreError> {
+        self.tick();
+        let result = sqlx::query(text::CREATE_TOKEN)
+            .bind(token.as_str())
+            .bind(Utc::now())
+            .bind(user)
+            .execute(&self.pool)
+            .await?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::UnknownUser(user.0));
+        }
+        Ok(())
+    }
+
+    async fn revoke_token(&self, token: &TokenHash) -> Result<bool, StoreError> {
+        self.tick();
+        let result = sqlx::query(text::REVOKE_TOKEN)
+            .bind(Utc::now())
+            .bind(token.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn find_users(&self, filter: &UserFilter) -> Result<UserPage, StoreError> {
+        self.find_users_page(filter).await
+    }
+
+    async fn load_associations(
+        &self,
+        viewer: &Principal,
+        users: &[User],
+        includes: &Includes,
+    ) -> Result<Associations, StoreError> {
+        self.associations_of(viewer, users, includes).await
+    }
+
+    async fn replace_photo(
+        &self,
+        user: UserId,
+        photo: Option<&PhotoId>,
+    ) -> Result<Option<PhotoId>, StoreError> {
+        // Compare-and-swap instead of a locking transaction: one statement is atomic, and a
+        // lost race simply reads the new value and tries again.
+        loop {
+            self.tick();
+            let current: Option<(Option<String>,)> = sqlx::query_as(text::CURRENT_PHOTO)
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?;
+            let Some((current,)) = current else {
+                return Err(StoreError::UnknownUser(user.0));
+            };
+            self.tick();
+            let swapped = sqlx::query(text::SWAP_PHOTO_POSTGRES)
+                .bind(photo.map(PhotoId::as_str))
+                .bind(Utc::now())
+                .bind(user)
+                .bind(current.as_deref())
+                .execute(&self.pool)
+                .await?;
+            if swapped.rows_affected() == 1 {
+                return Ok(current.as_deref().and_then(PhotoId::parse));
+            }
+        }
+    }
+
+    async fn referenced_photos(&self) -> Result<HashSet<PhotoId>, StoreError> {
+        self.tick();
+        let rows: Vec<(String,)> = sqlx::query_as(text::REFERENCED_PHOTOS)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().filter_map(|(id,)| PhotoId::parse(id)).collect())
+    }
+
+    fn queries_executed(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+}
