@@ -2,6 +2,7 @@
 
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -19,6 +20,42 @@ def build():
     return ROOT / "target/release/portrait", ROOT / "target/release/portrait-bench"
 
 
+def add_binary_options(ap):
+    """`--binary [LABEL=]PATH`, repeatable: measure these server binaries instead of building one."""
+    ap.add_argument("--binary", action="append", metavar="[LABEL=]PATH",
+                    help="a prebuilt `portrait` binary to measure instead of building this tree's; "
+                         "repeat it to measure several binaries interleaved round by round on the "
+                         "same data (the last one is compared with the first). LABEL defaults to "
+                         "the path")
+
+
+def binaries(args):
+    """[(label, path)] from --binary, or this tree's release build when none is given."""
+    if not args.binary:
+        return [("portrait", build()[0])]
+    out = []
+    for spec in args.binary:
+        label, sep, path = spec.partition("=")
+        if not sep:
+            label, path = spec, spec
+        path = Path(path).resolve()
+        if not os.access(path, os.X_OK):
+            sys.exit(f"--binary {spec}: {path} is not an executable file")
+        if label in (lbl for lbl, _ in out):
+            sys.exit(f"--binary {spec}: the label {label!r} is given twice")
+        out.append((label, path))
+    return out
+
+
+def ratio_line(name, old_label, new_label, old_runs, new_runs, key, fmt="{:.3f}"):
+    """`name`: new/old of `key`, per round (runs paired by round) and of the medians."""
+    med = statistics.median
+    per_round = [n[key] / o[key] for o, n in zip(old_runs, new_runs)]
+    of_medians = med(n[key] for n in new_runs) / med(o[key] for o in old_runs)
+    return (f"{name}, {new_label}/{old_label}: **{med(per_round):.3f}** median of the per-round ratios "
+            f"({', '.join(fmt.format(x) for x in per_round)}); ratio of the medians {of_medians:.3f}")
+
+
 def machine():
     model = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -27,6 +64,21 @@ def machine():
             break
     load = Path("/proc/loadavg").read_text().split()[:3]
     return f"{os.cpu_count()} CPUs ({model}); load average at start {' '.join(load)}"
+
+
+def noise():
+    """Load average and the compilers running now (other work that takes CPU from a round)."""
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    busy = {}
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            name = comm.read_text().strip()
+        except OSError:
+            continue
+        if name in ("cargo", "rustc", "cc", "cc1", "cc1plus", "ld", "clippy-driver"):
+            busy[name] = busy.get(name, 0) + 1
+    others = ", ".join(f"{n} x{c}" for n, c in sorted(busy.items())) or "none"
+    return f"load {load}; compilers running: {others}"
 
 
 class Server:

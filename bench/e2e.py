@@ -22,6 +22,16 @@ then in each round:
 Then 16 concurrent uploads of the largest corpus photo (peak RSS), and the
 decompression bombs: in-process rejection time + RSS (`portrait-bench reject`)
 and over HTTP (422 latency, server RSS).
+
+    python3 bench/e2e.py --binary old=PATH --binary new=PATH --bench-tool PATH [...]
+
+compares prebuilt server binaries instead of building this tree: one server
+per binary (each its own data directory, same flags), all running for the
+whole run; each round measures the pipeline alone once, then every
+concurrency against each binary, the binaries taking turns (A, B in odd
+rounds, B, A in even ones). It reports the upload table per binary and
+new/old (last binary / first) of server CPU per upload and of uploads/s, and
+skips the memory and bomb sections (run those per binary without --binary).
 """
 
 import argparse
@@ -33,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CORPUS, ROOT, Server, build, machine
+from common import CORPUS, ROOT, Server, add_binary_options, binaries, build, machine, noise, ratio_line
 
 BOMBS = [ROOT / "fixtures/images/bomb-30000x30000.png",
          CORPUS / "hostile/sof-65000x65000.jpg"]
@@ -67,11 +77,24 @@ def main():
     ap.add_argument("--concurrency", default="1,8,16")
     ap.add_argument("--json", help="also write the raw results here")
     ap.add_argument("photos", nargs="*", help="default: every photo of the corpus")
+    add_binary_options(ap)
+    ap.add_argument("--bench-tool", help="a prebuilt portrait-bench (with --binary; default: build this tree's)")
     args = ap.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     photos = [Path(p) for p in args.photos] or sorted((CORPUS / "photos").glob("*.jpg"))
     largest = max(photos, key=lambda p: p.stat().st_size)
-    portrait, bench = build()
+    if args.binary:
+        bins = binaries(args)
+        if args.bench_tool:
+            bench = Path(args.bench_tool).resolve()
+        else:
+            subprocess.run(["cargo", "build", "--release", "-q", "-p", "portrait-bench"], cwd=ROOT, check=True)
+            bench = ROOT / "target/release/portrait-bench"
+        if len(bins) > 1:
+            return compare(args, bins, bench, photos, levels)
+        portrait = bins[0][1]
+    else:
+        portrait, bench = build()
     threads = str(len(__import__("os").sched_getaffinity(0)))
     print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
     print(f"# {len(photos)} photos; {args.rounds} rounds of {args.seconds:g} s; pipeline threads {threads}")
@@ -193,6 +216,87 @@ def main():
               f"{rej['vmhwm_before_kb']} → {rej['vmhwm_after_kb']} | {h['p50_all_ms']:.2f} | "
               f"{n1 / h['seconds']:.0f} | {h['statuses']} | {n16 / c16['seconds']:.0f} | "
               f"{h['peak_before_mb']:.0f} → {c16['peak_rss_mb']:.0f} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+
+
+def compare(args, bins, bench, photos, levels):
+    """The upload runs against several binaries, interleaved round by round."""
+    threads = str(len(__import__("os").sched_getaffinity(0)))
+    print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
+    print(f"# {len(photos)} photos; {args.rounds} rounds of {args.seconds:g} s; pipeline threads {threads}")
+    for label, path in bins:
+        print(f"# {label}: {path}")
+    print(f"# portrait-bench: {bench}")
+    flags = ["--max-upload-bytes", str(32 << 20), "--rate-limit-per-second", "0"]
+    print(f"# each server: serve --listen 127.0.0.1:0 --data-dir <tmp> --demo {' '.join(flags)}")
+    results = {"pipeline": [], "noise": [],
+               "uploads": {label: {c: [] for c in levels} for label, _ in bins}}
+    with tempfile.TemporaryDirectory(prefix="portrait-e2e-") as tmp:
+        servers = {}
+        try:
+            for i, (label, path) in enumerate(bins):
+                server = Server(path, Path(tmp) / f"data{i}", flags)
+                servers[label] = server
+                print(f"# {label}: server pid {server.pid} at {server.base}; "
+                      f"idle RSS {server.status_kb('VmRSS') / 1024:.0f} MB")
+                # Warm-up: every photo once through the server.
+                upload_run(server, bench, photos, 1, 3)
+            for r in range(args.rounds):
+                results["noise"].append(noise())
+                print(f"  round {r + 1}: {results['noise'][-1]}", file=sys.stderr)
+                pipe = run_json([bench, "throughput", "--threads", threads, "--seconds", args.seconds,
+                                 *photos])[0]
+                results["pipeline"].append(pipe)
+                print(f"  round {r + 1}: pipeline alone {pipe['photos_per_s']:.2f} photos/s, "
+                      f"{pipe['cpu_s_per_photo']:.3f} CPU s/photo", file=sys.stderr)
+                for label, _ in (bins if r % 2 == 0 else bins[::-1]):
+                    for c in levels:
+                        res = upload_run(servers[label], bench, photos, c, args.seconds)
+                        res["ratio_to_pipeline"] = res["uploads_per_s"] / pipe["photos_per_s"]
+                        results["uploads"][label][c].append(res)
+                        print(f"  round {r + 1}: {label} C={c} {res['uploads_per_s']:.2f}/s "
+                              f"p50 {res['p50_ms']:.0f} ms p99 {res['p99_ms']:.0f} ms, "
+                              f"{res['cpu_s_per_upload']:.3f} CPU s/upload, "
+                              f"peak RSS {res['peak_rss_mb']:.0f} MB, statuses {res['statuses']}",
+                              file=sys.stderr)
+            results["noise"].append(noise())
+        finally:
+            for server in servers.values():
+                server.stop()
+    med = statistics.median
+    print()
+    print(f"Pipeline alone ({threads} threads): **{med(p['photos_per_s'] for p in results['pipeline']):.2f} "
+          f"photos/s**, {med(p['cpu_s_per_photo'] for p in results['pipeline']):.3f} CPU s/photo "
+          f"(median of {args.rounds})")
+    print()
+    print("| binary | uploaders | uploads/s | p50 ms | p99 ms | server CPU s/upload | peak RSS MB | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for label, _ in bins:
+        for c in levels:
+            runs = results["uploads"][label][c]
+            others = {}
+            for r in runs:
+                for st, n in r["statuses"].items():
+                    if not st.startswith("2"):
+                        others[st] = others.get(st, 0) + n
+                if r["io_errors"]:
+                    others["io"] = others.get("io", 0) + r["io_errors"]
+            print(f"| `{label}` | {c} | {med(r['uploads_per_s'] for r in runs):.2f} | "
+                  f"{med(r['p50_ms'] for r in runs):.0f} | {med(r['p99_ms'] for r in runs):.0f} | "
+                  f"{med(r['cpu_s_per_upload'] for r in runs):.3f} | "
+                  f"{max(r['peak_rss_mb'] for r in runs):.0f} | {others or '-'} |")
+    print()
+    (old, _), (new, _) = bins[0], bins[-1]
+    for c in levels:
+        o, n = results["uploads"][old][c], results["uploads"][new][c]
+        print(f"- {ratio_line(f'{c} uploaders: server CPU s/upload', old, new, o, n, 'cpu_s_per_upload')}")
+        print(f"- {ratio_line(f'{c} uploaders: uploads/s', old, new, o, n, 'uploads_per_s')}")
+    print()
+    print("Noise, before each round and at the end: " + "; ".join(
+        f"({i + 1}) {x}" for i, x in enumerate(results["noise"])))
+    print()
+    print("(Memory and bomb sections skipped with several --binary; run them per binary.)")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=str))
 

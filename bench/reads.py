@@ -17,6 +17,15 @@ wrk runs on the same machine and takes CPU from both servers alike. Server CPU
 per request (utime+stime from /proc of the server and its child processes,
 before/after each wrk run) is reported too: on a shared machine it is steadier
 than requests/s.
+
+    python3 bench/reads.py --binary old=PATH --binary new=PATH [--rounds 5] ...
+
+compares prebuilt binaries instead of building this tree: one server per binary
+(each its own data directory, seeded the same way: --demo, the same upload),
+all running for the whole run; each round runs wrk against nginx once, then
+against each binary's rendition and users URL, the binaries taking turns
+(A, B in odd rounds, B, A in even ones). The last binary is compared with the
+first: new/old of CPU per request and of req/s, per round and of the medians.
 """
 
 import argparse
@@ -33,7 +42,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from common import CORPUS, Server, build, machine
+from common import CORPUS, Server, add_binary_options, binaries, machine, noise, ratio_line
 
 INCLUDES = ("account_membership,custom_field_values,external_references,manager,role,"
             "skill_memberships,skills,work_samples")
@@ -106,29 +115,57 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--json")
+    add_binary_options(ap)
     args = ap.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
             sys.exit(f"{tool} not found: apt-get install -y wrk nginx")
-    portrait, _ = build()
+    bins = binaries(args)
+    single = len(bins) == 1
+    # One binary keeps the keys (and table) of the single-server script.
+    keys = {label: ("portrait_rendition", "users_include", "ratio", "cpu_ratio") if single else
+            (f"{label}_rendition", f"{label}_users_include", f"{label}_ratio", f"{label}_cpu_ratio")
+            for label, _ in bins}
     print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')}; {machine()}")
     print(f"# wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds")
-    results = {"nginx": [], "portrait_rendition": [], "users_include": [], "ratio": [],
-               "cpu_ratio": []}
+    if not single:
+        for label, path in bins:
+            print(f"# {label}: {path}")
+    results = {"nginx": [], "noise": []}
+    for k in keys.values():
+        for key in k:
+            results[key] = []
     with tempfile.TemporaryDirectory(prefix="portrait-reads-") as tmp:
         tmp = Path(tmp)
-        server = Server(portrait, tmp / "data", ["--rate-limit-per-second", "0"])
+        servers = {}
         nginx = None
         try:
-            user = upload(server, 10, PHOTO)
-            # The envelope: {"count":..,"results":[..],"users":{"10":{..."photo_path":...}}}
-            photo_path = json.dumps(user)
-            photo_path = re.search(r'"photo_path":\s*"([^"]+)"', photo_path).group(1)
-            rendition_url = f"{photo_path}?size=96"
+            targets = {}
+            jpeg = None
+            for i, (label, path) in enumerate(bins):
+                server = Server(path, tmp / f"data{i}", ["--rate-limit-per-second", "0"])
+                servers[label] = server
+                user = upload(server, 10, PHOTO)
+                # The envelope: {"count":..,"results":[..],"users":{"10":{..."photo_path":...}}}
+                photo_path = json.dumps(user)
+                photo_path = re.search(r'"photo_path":\s*"([^"]+)"', photo_path).group(1)
+                rendition_url = f"{photo_path}?size=96"
+                with urllib.request.urlopen(rendition_url) as resp:
+                    rendition = resp.read()
+                if jpeg is None:
+                    jpeg = rendition  # nginx serves the first binary's rendition
+                users_url = f"{server.base}/api/v1/users/10?include={INCLUDES}"
+                req = urllib.request.Request(users_url, headers={"Authorization": f"Bearer {server.tokens[10]}"})
+                with urllib.request.urlopen(req) as resp:
+                    body = resp.read()
+                targets[label] = (server, rendition_url, users_url, f"Authorization: Bearer {server.tokens[10]}")
+                name = "" if single else f"{label}: "
+                print(f"# {name}rendition {len(rendition)} bytes; users/10 with all includes: "
+                      f"{len(body)} bytes of JSON")
+                if not single and rendition != jpeg:
+                    print(f"# {label}: rendition differs from {bins[0][0]}'s", file=sys.stderr)
             www = tmp / "www"
             www.mkdir()
-            with urllib.request.urlopen(rendition_url) as resp:
-                jpeg = resp.read()
             (www / "photo.jpg").write_bytes(jpeg)
             port = free_port()
             conf = tmp / "nginx.conf"
@@ -166,43 +203,65 @@ http {{
                     break
                 except OSError:
                     time.sleep(0.1)
-            users_url = f"{server.base}/api/v1/users/10?include={INCLUDES}"
-            auth = f"Authorization: Bearer {server.tokens[10]}"
-            req = urllib.request.Request(users_url, headers={"Authorization": f"Bearer {server.tokens[10]}"})
-            with urllib.request.urlopen(req) as resp:
-                body = resp.read()
-            print(f"# rendition {len(jpeg)} bytes; users/10 with all includes: {len(body)} bytes of JSON")
             for r in range(args.rounds):
+                results["noise"].append(noise())
+                if not single:
+                    print(f"  round {r + 1}: {results['noise'][-1]}", file=sys.stderr)
                 n = wrk(nginx_url, args.seconds, args.connections, server_pids=[nginx.pid])
-                p = wrk(rendition_url, args.seconds, args.connections, server_pids=[server.pid])
-                u = wrk(users_url, args.seconds, args.connections, [auth], server_pids=[server.pid])
                 results["nginx"].append(n)
-                results["portrait_rendition"].append(p)
-                results["users_include"].append(u)
-                results["ratio"].append(p["rps"] / n["rps"])
-                results["cpu_ratio"].append(n["cpu_us_per_req"] / p["cpu_us_per_req"])
-                print(f"  round {r + 1}: nginx {n}; portrait {p}; users {u}", file=sys.stderr)
+                order = bins if r % 2 == 0 else bins[::-1]
+                line = [f"nginx {n}"]
+                for label, _ in order:
+                    server, rendition_url, users_url, auth = targets[label]
+                    k_rend, k_users, k_ratio, k_cpu = keys[label]
+                    p = wrk(rendition_url, args.seconds, args.connections, server_pids=[server.pid])
+                    u = wrk(users_url, args.seconds, args.connections, [auth], server_pids=[server.pid])
+                    results[k_rend].append(p)
+                    results[k_users].append(u)
+                    results[k_ratio].append(p["rps"] / n["rps"])
+                    results[k_cpu].append(n["cpu_us_per_req"] / p["cpu_us_per_req"])
+                    line.append(f"portrait {p}; users {u}" if single else f"{label}: rendition {p}; users {u}")
+                print(f"  round {r + 1}: {'; '.join(line)}", file=sys.stderr)
+            results["noise"].append(noise())
         finally:
             if nginx:
                 nginx.terminate()
                 nginx.wait()
-            server.stop()
+            for server in servers.values():
+                server.stop()
     med = statistics.median
     print()
     print("| target | req/s (median) | server CPU µs/request | p50 ms | p99 ms | non-2xx |")
     print("|---|---:|---:|---:|---:|---:|")
-    for key, label in (("nginx", "nginx, same JPEG from disk"),
-                       ("portrait_rendition", "portrait `GET <photo_path>?size=96`"),
-                       ("users_include", "portrait `GET /api/v1/users/10?include=<all 8>`")):
+    rows = [("nginx", "nginx, same JPEG from disk")]
+    for label, _ in bins:
+        name = "portrait" if single else f"`{label}`"
+        rows += [(keys[label][0], f"{name} `GET <photo_path>?size=96`"),
+                 (keys[label][1], f"{name} `GET /api/v1/users/10?include=<all 8>`")]
+    for key, label in rows:
         runs = results[key]
         print(f"| {label} | {med(x['rps'] for x in runs):,.0f} | {med(x['cpu_us_per_req'] for x in runs):.1f} | "
               f"{med(x['p50_ms'] for x in runs):.2f} | "
               f"{med(x['p99_ms'] for x in runs):.2f} | {sum(x['non2xx'] for x in runs)} |")
     print()
-    print(f"rendition portrait/nginx: **{med(results['ratio']):.2f}** "
-          f"(per round: {', '.join(f'{x:.2f}' for x in results['ratio'])}); "
-          f"CPU per request nginx/portrait: **{med(results['cpu_ratio']):.2f}** "
-          f"(per round: {', '.join(f'{x:.2f}' for x in results['cpu_ratio'])})")
+    for label, _ in bins:
+        _, _, k_ratio, k_cpu = keys[label]
+        name = "" if single else f"`{label}`: "
+        print(f"{name}rendition portrait/nginx: **{med(results[k_ratio]):.2f}** "
+              f"(per round: {', '.join(f'{x:.2f}' for x in results[k_ratio])}); "
+              f"CPU per request nginx/portrait: **{med(results[k_cpu]):.2f}** "
+              f"(per round: {', '.join(f'{x:.2f}' for x in results[k_cpu])})")
+        if not single:
+            print()
+    if not single:
+        (old, _), (new, _) = bins[0], bins[-1]
+        for what, idx in (("users/10 with all eight includes", 1), ("rendition `?size=96`", 0)):
+            o, n = results[keys[old][idx]], results[keys[new][idx]]
+            print(f"- {ratio_line(f'{what}: CPU µs/request', old, new, o, n, 'cpu_us_per_req')}")
+            print(f"- {ratio_line(f'{what}: req/s', old, new, o, n, 'rps')}")
+        print()
+        print("Noise, before each round and at the end: " + "; ".join(
+            f"({i + 1}) {x}" for i, x in enumerate(results["noise"])))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 

@@ -11,7 +11,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use portrait_imaging::{process, CropBox, ImageError, Limits, Options, Processed, RenditionKind};
+use portrait_imaging::testing::small_options;
+use portrait_imaging::{process, ImageError, Options, Processed, RenditionKind};
 
 /// Anything slower than this on one input is a finding (libFuzzer's -timeout is the hard stop).
 fn slow_limit() -> Duration {
@@ -20,56 +21,6 @@ fn slow_limit() -> Duration {
         .and_then(|v| v.parse().ok())
         .unwrap_or(5000);
     Duration::from_millis(ms)
-}
-
-/// FNV-1a over the input: a stable source of option values that mutations keep changing.
-fn hash(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-fn small_options(data: &[u8]) -> Options {
-    let h = hash(data);
-    let bits = |shift: u32, modulo: u64| ((h >> shift) % modulo) as u32;
-    let limits = Limits {
-        max_pixels: 1 << 20,
-        max_side: 4096,
-        max_frames: 3,
-        max_aspect_ratio: 8,
-        min_side: bits(0, 3),
-    };
-    let probe_limits = Limits {
-        max_pixels: u64::MAX,
-        max_side: u32::MAX,
-        max_frames: u32::MAX,
-        max_aspect_ratio: u32::MAX,
-        min_side: 0,
-    };
-    // The crop box lives in displayed coordinates: derive it from the stored size, so it is
-    // sometimes inside, sometimes at the edge and sometimes outside (also when rotated by EXIF).
-    let crop = match (bits(2, 4), portrait_imaging::probe(data, &probe_limits)) {
-        (0, _) | (_, Err(_)) => None,
-        (_, Ok(p)) => {
-            let long = p.width.max(p.height).max(1);
-            let short = p.width.min(p.height).max(1);
-            let size = 1 + bits(4, u64::from(short) + 1);
-            let x = bits(24, u64::from(long) + 1);
-            let y = bits(44, u64::from(short) + 1);
-            Some(CropBox {
-                x: x.saturating_sub(size / 2),
-                y: y.saturating_sub(size / 2),
-                size,
-            })
-        }
-    };
-    Options {
-        limits,
-        square_sizes: vec![1 + bits(8, 40), 1 + bits(16, 130), 17],
-        full_max_side: 1 + bits(32, 200),
-        jpeg_quality: bits(40, 110) as u8,
-        crop,
-    }
 }
 
 fn check(data: &[u8], options: &Options, result: &Result<Processed, ImageError>) {

@@ -25,6 +25,8 @@ mod error;
 mod orient;
 mod probe;
 mod resize;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};

@@ -15,59 +15,11 @@ mod counting;
 
 use std::time::{Duration, Instant};
 
-use portrait_imaging::{process, CropBox, Limits, Options, RenditionKind};
+use portrait_imaging::testing::small_options;
+use portrait_imaging::{process, Options, RenditionKind};
 
 #[global_allocator]
 static ALLOCATOR: counting::Counting = counting::Counting;
-
-/// FNV-1a, as in the fuzz target.
-fn hash(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-/// The second set of options of `fuzz/fuzz_targets/pipeline.rs` (keep the two in step).
-fn small_options(data: &[u8]) -> Options {
-    let h = hash(data);
-    let bits = |shift: u32, modulo: u64| ((h >> shift) % modulo) as u32;
-    let limits = Limits {
-        max_pixels: 1 << 20,
-        max_side: 4096,
-        max_frames: 3,
-        max_aspect_ratio: 8,
-        min_side: bits(0, 3),
-    };
-    let probe_limits = Limits {
-        max_pixels: u64::MAX,
-        max_side: u32::MAX,
-        max_frames: u32::MAX,
-        max_aspect_ratio: u32::MAX,
-        min_side: 0,
-    };
-    let crop = match (bits(2, 4), portrait_imaging::probe(data, &probe_limits)) {
-        (0, _) | (_, Err(_)) => None,
-        (_, Ok(p)) => {
-            let long = p.width.max(p.height).max(1);
-            let short = p.width.min(p.height).max(1);
-            let size = 1 + bits(4, u64::from(short) + 1);
-            let x = bits(24, u64::from(long) + 1);
-            let y = bits(44, u64::from(short) + 1);
-            Some(CropBox {
-                x: x.saturating_sub(size / 2),
-                y: y.saturating_sub(size / 2),
-                size,
-            })
-        }
-    };
-    Options {
-        limits,
-        square_sizes: vec![1 + bits(8, 40), 1 + bits(16, 130), 17],
-        full_max_side: 1 + bits(32, 200),
-        jpeg_quality: bits(40, 110) as u8,
-        crop,
-    }
-}
 
 /// Generous for a debug build of the tests (the crate itself is built at opt-level 2).
 const TIME_LIMIT: Duration = Duration::from_secs(5);

@@ -1,5 +1,7 @@
 //! Update Profile Photo, its reset and photo serving, over real HTTP on every backend.
 
+use portrait_imaging::testing::assert_no_metadata;
+
 use crate::helpers::*;
 use serde_json::{json, Value};
 
@@ -56,37 +58,6 @@ fn photo_path_of(body: &Value, user: i64) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no photo_path in {body}"))
         .to_owned()
-}
-
-/// Every marker of a served JPEG is one a plain JFIF image needs: nothing carries metadata.
-fn assert_no_metadata(jpeg: &[u8]) {
-    let mut i = 2;
-    while i + 4 <= jpeg.len() {
-        assert_eq!(jpeg[i], 0xFF, "marker expected at {i}");
-        let marker = jpeg[i + 1];
-        if marker == 0xDA {
-            break; // Start of scan: entropy-coded data follows.
-        }
-        assert!(
-            matches!(marker, 0xE0 | 0xDB | 0xC0..=0xC2 | 0xC4 | 0xDD),
-            "unexpected marker FF{marker:02X} (metadata?)"
-        );
-        let length = usize::from(jpeg[i + 2]) << 8 | usize::from(jpeg[i + 3]);
-        i += 2 + length;
-    }
-    for needle in [
-        &b"Exif"[..],
-        b"TESTSERIAL0042",
-        b"private comment",
-        b"http://ns.adobe.com",
-        b"ICC_PROFILE",
-    ] {
-        assert!(
-            !jpeg.windows(needle.len()).any(|w| w == needle),
-            "found {:?}",
-            String::from_utf8_lossy(needle)
-        );
-    }
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+pub use portrait_imaging::testing::assert_no_metadata;
 use portrait_imaging::{Processed, RenditionKind};
 
 pub fn fixture_path(name: &str) -> PathBuf {
@@ -61,68 +62,6 @@ pub fn decode_jpeg(jpeg: &[u8]) -> Rgb {
         width: u32::from(info.width),
         height: u32::from(info.height),
         data,
-    }
-}
-
-/// Every marker in a JPEG, in order (entropy-coded data skipped). Panics if the
-/// structure is broken.
-pub fn jpeg_markers(jpeg: &[u8]) -> Vec<(u8, Vec<u8>)> {
-    assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "starts with SOI");
-    let mut out = vec![(0xD8, Vec::new())];
-    let mut pos = 2;
-    while pos < jpeg.len() {
-        assert_eq!(jpeg[pos], 0xFF, "marker expected at {pos}");
-        let marker = jpeg[pos + 1];
-        pos += 2;
-        if marker == 0xD9 {
-            out.push((marker, Vec::new()));
-            assert_eq!(pos, jpeg.len(), "nothing after EOI");
-            break;
-        }
-        let len = usize::from(u16::from_be_bytes([jpeg[pos], jpeg[pos + 1]]));
-        out.push((marker, jpeg[pos + 2..pos + len].to_vec()));
-        pos += len;
-        if marker == 0xDA {
-            // Skip entropy-coded data: stop at a marker that is not stuffing or RSTn.
-            while !(jpeg[pos] == 0xFF
-                && jpeg[pos + 1] != 0
-                && !(0xD0..=0xD7).contains(&jpeg[pos + 1]))
-            {
-                pos += 1;
-            }
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// The output carries nothing but image data and a JFIF header.
-pub fn assert_no_metadata(jpeg: &[u8]) {
-    for (marker, payload) in jpeg_markers(jpeg) {
-        match marker {
-            0xD8 | 0xD9 | 0xDB | 0xC4 | 0xDA | 0xDD | 0xC0..=0xC2 => {}
-            0xE0 => assert!(payload.starts_with(b"JFIF\0"), "APP0 must be JFIF"),
-            other => panic!("unexpected marker FF{other:02X} in a rendition"),
-        }
-    }
-    for needle in [
-        &b"Exif"[..],
-        b"GPS",
-        b"http://ns.adobe.com/xap",
-        b"Photoshop 3.0",
-        b"ICC_PROFILE",
-        b"TESTSERIAL",
-        b"private comment",
-        b"Jane Private",
-    ] {
-        assert!(
-            !contains(jpeg, needle),
-            "output contains {:?}",
-            String::from_utf8_lossy(needle)
-        );
     }
 }
 
