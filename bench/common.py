@@ -66,19 +66,37 @@ def machine():
     return f"{os.cpu_count()} CPUs ({model}); load average at start {' '.join(load)}"
 
 
-def noise():
-    """Load average and the compilers running now (other work that takes CPU from a round)."""
-    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    busy = {}
-    for comm in Path("/proc").glob("[0-9]*/comm"):
+def _cpu_by_process():
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            name = comm.read_text().strip()
-        except OSError:
+            head, tail = stat.read_text().rsplit(")", 1)
+            fields = tail.split()
+            out[int(stat.parent.name)] = (head.split("(", 1)[1], int(fields[11]) + int(fields[12]))
+        except (OSError, ValueError, IndexError):
             continue
+    return out
+
+
+def noise(sample_seconds=0.5):
+    """Load average, the compilers running now, and the processes that used CPU during a short
+    sample (taken between runs, when the servers measured here are idle): other work that takes
+    CPU from a round."""
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    before = _cpu_by_process()
+    time.sleep(sample_seconds)
+    after = _cpu_by_process()
+    busy = {}
+    hot = []
+    for pid, (name, ticks) in after.items():
         if name in ("cargo", "rustc", "cc", "cc1", "cc1plus", "ld", "clippy-driver"):
             busy[name] = busy.get(name, 0) + 1
-    others = ", ".join(f"{n} x{c}" for n, c in sorted(busy.items())) or "none"
-    return f"load {load}; compilers running: {others}"
+        used = (ticks - before.get(pid, (name, ticks))[1]) / CLK_TCK / sample_seconds
+        if used >= 0.1:
+            hot.append((used, name))
+    compilers = ", ".join(f"{n} x{c}" for n, c in sorted(busy.items())) or "none"
+    hot = ", ".join(f"{name} {used:.0%}" for used, name in sorted(hot, reverse=True)[:4]) or "none"
+    return f"load {load}; compilers running: {compilers}; using >=10% CPU: {hot}"
 
 
 class Server:
