@@ -78,7 +78,9 @@ pub struct ListParams {
     pub offset: Option<u64>,
     /// Comma-separated user ids.
     pub only: Option<String>,
-    /// `alphabetical:asc` or `alphabetical:desc`.
+    /// `alphabetical:asc` (the default, as in Kantata) or `alphabetical:desc`; users with the
+    /// same name come in id order either way.
+    #[param(default = "alphabetical:asc")]
     pub order: Option<String>,
     /// Only users with a membership on the caller's account.
     pub on_my_account: Option<bool>,

@@ -141,7 +141,8 @@ impl Paging {
 /// `order=alphabetical:asc|desc`; nothing means by id.
 pub fn order(query: &QueryPairs) -> Result<Order, ApiError> {
     match query.get("order") {
-        None | Some("") => Ok(Order::Id),
+        // Kantata's default.
+        None | Some("") => Ok(Order::AlphabeticalAsc),
         Some("alphabetical") | Some("alphabetical:asc") => Ok(Order::AlphabeticalAsc),
         Some("alphabetical:desc") => Ok(Order::AlphabeticalDesc),
         Some(other) => Err(ApiError::BadParameter(format!(

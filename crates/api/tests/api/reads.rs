@@ -1,5 +1,7 @@
 //! The reading half of kantata-conventions.md, over real HTTP, on every backend.
 
+use portrait_store::Fixture;
+
 use crate::helpers::*;
 use serde_json::{json, Value};
 
@@ -213,9 +215,10 @@ async fn lists_page_filter_and_order() {
                 })
                 .unwrap_or_default()
         };
+        // Kantata's default order is alphabetical:asc (Ada, Barbara, Charles, Grace).
         let (status, body) = app.get("/api/v1/users", Some(GRACE)).await;
         assert_eq!(status, 200);
-        assert_eq!(ids(&body), ["10", "11", "12", "14"], "{}", app.backend);
+        assert_eq!(ids(&body), ["10", "14", "12", "11"], "{}", app.backend);
         assert_eq!(
             body["meta"],
             json!({"count": 4, "page_count": 1, "page_number": 1, "page_size": 20})
@@ -224,7 +227,7 @@ async fn lists_page_filter_and_order() {
         let (_, body) = app
             .get("/api/v1/users?per_page=3&page=2", Some(GRACE))
             .await;
-        assert_eq!(ids(&body), ["14"]);
+        assert_eq!(ids(&body), ["11"]);
         assert_eq!(body["count"], 4);
         assert_eq!(
             body["meta"],
@@ -246,7 +249,7 @@ async fn lists_page_filter_and_order() {
                 Some(GRACE),
             )
             .await;
-        assert_eq!(ids(&body), ["11", "12"]);
+        assert_eq!(ids(&body), ["14", "12"]);
         assert_eq!(body["meta"]["page_size"], 2);
 
         let (_, body) = app
@@ -270,11 +273,11 @@ async fn lists_page_filter_and_order() {
         let (_, body) = app
             .get("/api/v1/users?on_my_account=true", Some(GRACE))
             .await;
-        assert_eq!(ids(&body), ["10", "11", "12"], "Barbara has no membership");
+        assert_eq!(ids(&body), ["10", "12", "11"], "Barbara has no membership");
         let (_, body) = app
             .get("/api/v1/users?show_disabled=true", Some(GRACE))
             .await;
-        assert_eq!(ids(&body), ["10", "11", "12", "13", "14"]);
+        assert_eq!(ids(&body), ["10", "14", "12", "11", "13"]);
 
         let (_, body) = app.get("/api/v1/users?only=999", Some(GRACE)).await;
         assert_eq!(body["count"], 0);
@@ -287,6 +290,48 @@ async fn lists_page_filter_and_order() {
 
         let (_, body) = app.get("/api/v1/users", Some(HANK)).await;
         assert_eq!(ids(&body), ["20"], "each account sees only itself");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn users_with_the_same_name_come_in_id_order_both_ways() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        // A second "Grace Hopper" (id 15) and a lower-case "ada lovelace" (id 16).
+        let twins = Fixture::from_json(
+            r#"{"accounts": [], "users": [
+                {"id": 16, "account_id": 1, "full_name": "ada lovelace", "email_address": "ada2@acme.test"},
+                {"id": 15, "account_id": 1, "full_name": "Grace Hopper", "email_address": "grace2@acme.test"}
+            ]}"#,
+        )
+        .expect("fixture");
+        app.store.import(&twins).await.expect("import");
+        let ids = |body: &Value| -> Vec<String> {
+            body["results"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .map(|e| e["id"].as_str().unwrap_or("").to_owned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for (query, expected) in [
+            ("", ["10", "16", "14", "12", "11", "15"]),
+            (
+                "?order=alphabetical:asc",
+                ["10", "16", "14", "12", "11", "15"],
+            ),
+            (
+                "?order=alphabetical:desc",
+                ["11", "15", "12", "14", "10", "16"],
+            ),
+        ] {
+            let (status, body) = app.get(&format!("/api/v1/users{query}"), Some(ADA)).await;
+            assert_eq!(status, 200);
+            assert_eq!(ids(&body), expected, "{query} on {}", app.backend);
+        }
         app.stop().await;
     }
 }

@@ -31,7 +31,7 @@ impl PostgresStore {
         page.push(match filter.order {
             Order::Id => " ORDER BY u.id",
             Order::AlphabeticalAsc => " ORDER BY lower(u.full_name) ASC, u.id ASC",
-            Order::AlphabeticalDesc => " ORDER BY lower(u.full_name) DESC, u.id DESC",
+            Order::AlphabeticalDesc => " ORDER BY lower(u.full_name) DESC, u.id ASC",
         });
         page.push(" LIMIT ");
         page.push_bind(i64::try_from(filter.page.limit).unwrap_or(i64::MAX));

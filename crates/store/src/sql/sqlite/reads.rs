@@ -127,7 +127,7 @@ impl DirectReads {
             let order = match filter.order {
                 Order::Id => "u.id",
                 Order::AlphabeticalAsc => "lower(u.full_name) ASC, u.id ASC",
-                Order::AlphabeticalDesc => "lower(u.full_name) DESC, u.id DESC",
+                Order::AlphabeticalDesc => "lower(u.full_name) DESC, u.id ASC",
             };
             params.push(i64::try_from(filter.page.limit).unwrap_or(i64::MAX));
             params.push(i64::try_from(filter.page.offset).unwrap_or(i64::MAX));
