@@ -94,11 +94,13 @@ pub struct StorageArgs {
 }
 
 impl StorageArgs {
-    fn overlay(&self, flags: &mut Overlay) {
+    fn overlay(&self) -> Overlay {
+        let mut flags = Overlay::default();
         let data_dir = self.data_dir.as_ref().map(|d| d.display().to_string());
         flags.set_some("data_dir", data_dir);
         flags.set_some("database_url", self.database_url.clone());
         flags.set_some("blob_store", self.blob_store.clone());
+        flags
     }
 }
 
@@ -113,24 +115,19 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn MetadataStore>> {
 
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
-        let file = self.config.as_deref();
-        let load = |overlay: &dyn Fn(&mut Overlay)| {
-            let mut flags = Overlay::default();
-            overlay(&mut flags);
-            config::load(file, flags)
-        };
+        let load = |flags: Overlay| config::load(self.config.as_deref(), flags);
         match self.command {
             Command::Serve(args) => {
-                let config = load(&|flags| args.settings.overlay(flags))?;
+                let config = load(args.settings.overlay())?;
                 serve::run(config, args.demo).await
             }
             Command::Config(settings) => {
-                let config = load(&|flags| settings.overlay(flags))?;
+                let config = load(settings.overlay())?;
                 print!("{}", config::to_redacted_toml(&config)?);
                 Ok(())
             }
             Command::Import { file, storage } => {
-                let config = load(&|flags| storage.overlay(flags))?;
+                let config = load(storage.overlay())?;
                 let text = std::fs::read_to_string(&file)
                     .with_context(|| format!("reading {}", file.display()))?;
                 let fixture = Fixture::from_json(&text)?;
@@ -148,7 +145,7 @@ impl Cli {
             Command::Token {
                 command: TokenCommand::Create { user, storage },
             } => {
-                let config = load(&|flags| storage.overlay(flags))?;
+                let config = load(storage.overlay())?;
                 let token = PlainToken::generate();
                 open_store(&config)
                     .await?
@@ -160,7 +157,7 @@ impl Cli {
             Command::Token {
                 command: TokenCommand::Revoke { token, storage },
             } => {
-                let config = load(&|flags| storage.overlay(flags))?;
+                let config = load(storage.overlay())?;
                 let token = match token {
                     Some(token) => token,
                     None => std::io::read_to_string(std::io::stdin())?.trim().to_owned(),
@@ -174,7 +171,7 @@ impl Cli {
                 Ok(())
             }
             Command::Migrate { storage } => {
-                let config = load(&|flags| storage.overlay(flags))?;
+                let config = load(storage.overlay())?;
                 open_store(&config).await?;
                 println!("schema is up to date");
                 Ok(())
@@ -183,7 +180,7 @@ impl Cli {
                 storage,
                 grace_seconds,
             } => {
-                let mut config = load(&|flags| storage.overlay(flags))?;
+                let mut config = load(storage.overlay())?;
                 if let Some(seconds) = grace_seconds {
                     config.photos.sweep.grace = Duration::from_secs(seconds);
                 }

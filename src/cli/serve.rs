@@ -47,8 +47,8 @@ pub struct ServeSettings {
 }
 
 impl ServeSettings {
-    pub fn overlay(&self, flags: &mut Overlay) {
-        self.storage.overlay(flags);
+    pub fn overlay(&self) -> Overlay {
+        let mut flags = self.storage.overlay();
         flags.set_some("listen", self.listen.map(|address| address.to_string()));
         flags.set_some("public_url", self.public_url.clone());
         flags.set_some("photos.max_upload_bytes", self.max_upload_bytes);
@@ -57,6 +57,7 @@ impl ServeSettings {
         flags.set_some("http.rate_limit.per_second", self.rate_limit_per_second);
         flags.set_some("http.rate_limit.burst", self.rate_limit_burst);
         flags.set_some("photos.cache.bytes", self.photo_cache_bytes);
+        flags
     }
 }
 

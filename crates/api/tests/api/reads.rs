@@ -3,7 +3,20 @@
 use portrait_store::Fixture;
 
 use crate::helpers::*;
+
 use serde_json::{json, Value};
+
+/// The ids of a list response's `results`, in order.
+fn ids(body: &Value) -> Vec<String> {
+    body["results"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .map(|e| e["id"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 fn keys(value: &Value) -> Vec<&str> {
     value
@@ -205,16 +218,6 @@ async fn optional_fields_in_both_forms_and_admin_only_activity() {
 async fn lists_page_filter_and_order() {
     for backend in backends().await {
         let app = TestApp::spawn(backend).await;
-        let ids = |body: &Value| -> Vec<String> {
-            body["results"]
-                .as_array()
-                .map(|r| {
-                    r.iter()
-                        .map(|e| e["id"].as_str().unwrap_or("").to_owned())
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
         // Kantata's default order is alphabetical:asc (Ada, Barbara, Charles, Grace).
         let (status, body) = app.get("/api/v1/users", Some(GRACE)).await;
         assert_eq!(status, 200);
@@ -307,16 +310,6 @@ async fn users_with_the_same_name_come_in_id_order_both_ways() {
         )
         .expect("fixture");
         app.store.import(&twins).await.expect("import");
-        let ids = |body: &Value| -> Vec<String> {
-            body["results"]
-                .as_array()
-                .map(|r| {
-                    r.iter()
-                        .map(|e| e["id"].as_str().unwrap_or("").to_owned())
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
         for (query, expected) in [
             ("", ["10", "16", "14", "12", "11", "15"]),
             (
