@@ -1,5 +1,5 @@
 //! Image work runs on the blocking pool, a bounded number at a time, with a bounded queue in
-//! front: past it, uploads are shed with 503 instead of piling up memory.
+//! front: past it, uploads are refused as busy instead of piling up memory.
 //!
 //! Three bounds, all in [`PhotoLimits`]: places (uploads admitted at once), the bytes
 //! of their bodies, and the memory of the decodes running at once. The first two are taken

@@ -26,3 +26,38 @@ pub enum PhotoError {
     #[error("image task failed")]
     Task(#[source] tokio::task::JoinError),
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    #[test]
+    fn failures_of_the_layers_below_keep_their_cause() {
+        let store = PhotoError::from(StoreError::Unavailable("pool timed out".into()));
+        let cause = store.source().map(ToString::to_string);
+        assert_eq!(
+            cause.as_deref(),
+            Some("database unavailable: pool timed out")
+        );
+
+        let blobs = PhotoError::from(BlobError::Unavailable("connection refused".into()));
+        let cause = blobs.source().map(ToString::to_string);
+        assert_eq!(
+            cause.as_deref(),
+            Some("blob store unavailable: connection refused")
+        );
+    }
+
+    #[test]
+    fn a_rejected_image_says_what_is_wrong_in_the_users_words() {
+        let rejected = PhotoError::from(ImageError::Empty);
+        assert_eq!(rejected.to_string(), "file is empty");
+        let slow = PhotoError::TimedOut(Duration::from_secs(20));
+        assert_eq!(
+            slow.to_string(),
+            "image took longer than 20 seconds to process"
+        );
+    }
+}
