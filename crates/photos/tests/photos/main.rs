@@ -1,0 +1,169 @@
+//! The photo service on its own, without HTTP: a real SQLite store (PostgreSQL too when
+//! PORTRAIT_TEST_DATABASE_URL is set) and an in-memory blob store.
+
+// Tests say what they expect by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use portrait_blobs::{BlobStore, MemoryBlobStore};
+use portrait_imaging::Options;
+use portrait_photos::{PhotoError, PhotoLimits, Photos, Variant};
+use portrait_store::testing::scratch_databases;
+use portrait_store::{fixture, ConnectOptions, Fixture, MetadataStore, UserId};
+
+const ADA: UserId = UserId(10);
+
+/// Width and height of a JPEG rendition, from its header.
+fn jpeg_size(jpeg: &[u8]) -> (u32, u32) {
+    let mut decoder = jpeg_decoder::Decoder::new(jpeg);
+    decoder.read_info().unwrap();
+    let info = decoder.info().unwrap();
+    (u32::from(info.width), u32::from(info.height))
+}
+
+fn png(width: u32, height: u32) -> Bytes {
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb([30, 120, 200]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    Bytes::from(out.into_inner())
+}
+
+/// A service per backend over the demo fixture; the guards keep the scratch databases alive.
+async fn services(limits: PhotoLimits) -> Vec<(Photos, Arc<dyn MetadataStore>, impl Sized)> {
+    let mut all = Vec::new();
+    for database in scratch_databases().await {
+        let store = portrait_store::open(&database.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        store
+            .import(&Fixture::from_json(fixture::DEMO).unwrap())
+            .await
+            .unwrap();
+        let blobs: Arc<dyn BlobStore> = Arc::new(MemoryBlobStore::new());
+        let photos = Photos::new(
+            Arc::clone(&store),
+            blobs,
+            limits.clone(),
+            Options::default(),
+        );
+        all.push((photos, store, database));
+    }
+    all
+}
+
+async fn current_photo(store: &dyn MetadataStore) -> Option<portrait_store::PhotoId> {
+    let referenced = store.referenced_photos().await.unwrap();
+    assert!(referenced.len() <= 1, "only Ada has a photo in these tests");
+    referenced.into_iter().next()
+}
+
+#[tokio::test]
+async fn an_upload_becomes_the_users_photo_with_every_rendition() {
+    for (photos, store, _guard) in services(PhotoLimits::default()).await {
+        let admission = photos.admit(1024).unwrap();
+        let photo = photos
+            .upload(admission, ADA, png(300, 200), None)
+            .await
+            .unwrap();
+        assert_eq!(current_photo(store.as_ref()).await, Some(photo.clone()));
+        for &side in photos.square_sizes() {
+            let bytes = photos
+                .rendition(&photo, Variant::Square(side))
+                .await
+                .unwrap();
+            assert_eq!(jpeg_size(&bytes.unwrap()), (side, side));
+        }
+        let full = photos
+            .rendition(&photo, Variant::Full)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(jpeg_size(&full), (300, 200));
+    }
+}
+
+#[tokio::test]
+async fn a_rejected_upload_keeps_the_previous_photo_and_its_blobs() {
+    for (photos, store, _guard) in services(PhotoLimits::default()).await {
+        let first = photos
+            .upload(photos.admit(1024).unwrap(), ADA, png(64, 64), None)
+            .await
+            .unwrap();
+        let refused = photos
+            .upload(
+                photos.admit(1024).unwrap(),
+                ADA,
+                Bytes::from_static(b"%PDF-1.7"),
+                None,
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(PhotoError::Rejected(_))),
+            "{refused:?}"
+        );
+        assert_eq!(current_photo(store.as_ref()).await, Some(first.clone()));
+        assert!(photos
+            .rendition(&first, Variant::Full)
+            .await
+            .unwrap()
+            .is_some());
+    }
+}
+
+#[tokio::test]
+async fn a_replaced_or_reset_photo_is_gone_and_the_sweep_finds_nothing_left() {
+    for (photos, store, _guard) in services(PhotoLimits::default()).await {
+        let first = photos
+            .upload(photos.admit(1024).unwrap(), ADA, png(64, 64), None)
+            .await
+            .unwrap();
+        let second = photos
+            .upload(photos.admit(1024).unwrap(), ADA, png(80, 60), None)
+            .await
+            .unwrap();
+        assert_ne!(first, second);
+        assert_eq!(photos.rendition(&first, Variant::Full).await.unwrap(), None);
+        photos.reset(ADA).await.unwrap();
+        assert_eq!(current_photo(store.as_ref()).await, None);
+        assert_eq!(
+            photos.rendition(&second, Variant::Full).await.unwrap(),
+            None
+        );
+        let report = photos.sweep().await.unwrap();
+        assert_eq!((report.blobs_seen, report.deleted), (0, 0));
+    }
+}
+
+#[tokio::test]
+async fn admission_refuses_as_busy_once_every_place_is_taken() {
+    let limits = PhotoLimits {
+        workers: 1,
+        queue: 0,
+        ..PhotoLimits::default()
+    };
+    for (photos, _store, _guard) in services(limits.clone()).await {
+        let held = photos.admit(1024).unwrap();
+        assert!(matches!(photos.admit(1024), Err(PhotoError::Busy)));
+        drop(held);
+        assert!(photos.admit(1024).is_ok());
+    }
+}
+
+#[tokio::test]
+async fn an_upload_over_its_time_budget_times_out() {
+    let limits = PhotoLimits {
+        processing_timeout: Duration::from_nanos(1),
+        ..PhotoLimits::default()
+    };
+    for (photos, store, _guard) in services(limits.clone()).await {
+        let result = photos
+            .upload(photos.admit(1024).unwrap(), ADA, png(2000, 1500), None)
+            .await;
+        assert!(matches!(result, Err(PhotoError::TimedOut(_))), "{result:?}");
+        assert_eq!(current_photo(store.as_ref()).await, None);
+    }
+}
