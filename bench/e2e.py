@@ -70,6 +70,18 @@ def upload_run(server, bench, photos, concurrency, seconds, reset=True):
     return res
 
 
+def non_2xx(runs):
+    """Non-2xx answers and I/O errors of some upload runs, counted by status."""
+    others = {}
+    for r in runs:
+        for status, n in r["statuses"].items():
+            if not status.startswith("2"):
+                others[status] = others.get(status, 0) + n
+        if r["io_errors"]:
+            others["io"] = others.get("io", 0) + r["io_errors"]
+    return others
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
@@ -177,13 +189,7 @@ def main():
     print("|---:|---:|---:|---:|---:|---:|---|---:|")
     for c in levels:
         runs = results["uploads"][c]
-        others = {}
-        for r in runs:
-            for s, n in r["statuses"].items():
-                if not s.startswith("2"):
-                    others[s] = others.get(s, 0) + n
-            if r["io_errors"]:
-                others["io"] = others.get("io", 0) + r["io_errors"]
+        others = non_2xx(runs)
         print(f"| {c} | {med(r['uploads_per_s'] for r in runs):.2f} | {med(r['p50_ms'] for r in runs):.0f} | "
               f"{med(r['p99_ms'] for r in runs):.0f} | {med(r['cpu_s_per_upload'] for r in runs):.3f} | "
               f"{max(r['peak_rss_mb'] for r in runs):.0f} | {others or '-'} | "
@@ -275,13 +281,7 @@ def compare(args, bins, bench, photos, levels):
     for label, _ in bins:
         for c in levels:
             runs = results["uploads"][label][c]
-            others = {}
-            for r in runs:
-                for st, n in r["statuses"].items():
-                    if not st.startswith("2"):
-                        others[st] = others.get(st, 0) + n
-                if r["io_errors"]:
-                    others["io"] = others.get("io", 0) + r["io_errors"]
+            others = non_2xx(runs)
             print(f"| `{label}` | {c} | {med(r['uploads_per_s'] for r in runs):.2f} | "
                   f"{med(r['p50_ms'] for r in runs):.0f} | {med(r['p99_ms'] for r in runs):.0f} | "
                   f"{med(r['cpu_s_per_upload'] for r in runs):.3f} | "
