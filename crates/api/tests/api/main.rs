@@ -8,6 +8,7 @@ mod auth_matrix;
 mod faults;
 mod helpers;
 mod hostile_requests;
+mod kantata_vocabulary;
 mod profile_photo;
 mod reads;
 mod resilience;
