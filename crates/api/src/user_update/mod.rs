@@ -40,8 +40,7 @@ impl Encoding {
             "application/json" => Ok(Encoding::Json),
             "application/x-www-form-urlencoded" => Ok(Encoding::Form),
             _ => Err(ApiError::MalformedBody(
-                "send the user as application/json or application/x-www-form-urlencoded"
-                    .to_owned(),
+                "send the user as application/json or application/x-www-form-urlencoded".to_owned(),
             )),
         }
     }

@@ -83,7 +83,10 @@ fn external_reference(
             let field = "external_reference.status";
             let parsed = value.as_str().and_then(SyncStatus::parse);
             Some(parsed.ok_or_else(|| {
-                invalid(field, format!("{field} must be pending, successful or failed"))
+                invalid(
+                    field,
+                    format!("{field} must be pending, successful or failed"),
+                )
             })?)
         }
     };
@@ -190,9 +193,7 @@ fn is_email_address(address: &str) -> bool {
                 && label.chars().count() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label
-                    .chars()
-                    .all(|c| c == '-' || c.is_alphanumeric())
+                && label.chars().all(|c| c == '-' || c.is_alphanumeric())
         });
     local_ok && domain_ok
 }
@@ -212,7 +213,12 @@ mod tests {
 
     #[test]
     fn addresses() {
-        for good in ["ada@acme.test", "a.b+tag@sub.acme.test", "ü@bücher.de", "x@a-b.io"] {
+        for good in [
+            "ada@acme.test",
+            "a.b+tag@sub.acme.test",
+            "ü@bücher.de",
+            "x@a-b.io",
+        ] {
             assert!(is_email_address(good), "{good}");
         }
         for bad in [
@@ -244,17 +250,23 @@ mod tests {
             field_of(json!({"user": {"headline": "x".repeat(limits::HEADLINE + 1)}})),
             "headline"
         );
-        assert_eq!(field_of(json!({"user": {"email_address": "x"}})), "email_address");
+        assert_eq!(
+            field_of(json!({"user": {"email_address": "x"}})),
+            "email_address"
+        );
         assert_eq!(
             field_of(json!({"user": {"external_reference": [{}]}})),
             "external_reference"
         );
         assert_eq!(
-            field_of(json!({"user": {"external_reference": {"service_name": "a", "service_model": "b"}}})),
+            field_of(
+                json!({"user": {"external_reference": {"service_name": "a", "service_model": "b"}}})
+            ),
             "external_reference.service_model_ref"
         );
         let reference = |extra: Value| {
-            let mut r = json!({"service_name": "a", "service_model": "b", "service_model_ref": "c"});
+            let mut r =
+                json!({"service_name": "a", "service_model": "b", "service_model_ref": "c"});
             r.as_object_mut()
                 .unwrap()
                 .extend(extra.as_object().unwrap().clone());
@@ -269,7 +281,9 @@ mod tests {
             "external_reference.locked"
         );
         assert_eq!(
-            field_of(reference(json!({"external_link": "x".repeat(limits::EXTERNAL_LINK + 1)}))),
+            field_of(reference(
+                json!({"external_link": "x".repeat(limits::EXTERNAL_LINK + 1)})
+            )),
             "external_reference.external_link"
         );
         assert_eq!(

@@ -12,3 +12,4 @@ mod profile_photo;
 mod reads;
 mod resilience;
 mod snapshots;
+mod update_user;

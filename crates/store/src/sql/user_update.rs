@@ -94,7 +94,9 @@ mod tests {
     use crate::sql::text;
 
     fn placeholders(sql: &str) -> usize {
-        (1..100).take_while(|n| sql.contains(&format!("${n}"))).count()
+        (1..100)
+            .take_while(|n| sql.contains(&format!("${n}")))
+            .count()
     }
 
     #[test]

@@ -9,3 +9,4 @@ mod contract;
 mod deadlines;
 mod helpers;
 mod legacy_sqlite;
+mod update;

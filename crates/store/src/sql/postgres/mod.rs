@@ -223,7 +223,9 @@ impl MetadataStore for PostgresStore {
         let now = Utc::now();
         if let Some(values) = user_update::user_row(user, update, now) {
             self.tick();
-            let query = values.into_iter().fold(sqlx::query(text::UPDATE_USER), bind);
+            let query = values
+                .into_iter()
+                .fold(sqlx::query(text::UPDATE_USER), bind);
             query.execute(&mut *tx).await?;
         }
         if let Some(reference) = &update.external_reference {

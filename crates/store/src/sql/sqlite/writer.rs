@@ -19,10 +19,10 @@ use super::migrate;
 use super::rows::sql_time;
 use crate::fixture::{ExistingIds, Fixture, ImportReport};
 use crate::model::{PhotoId, UserId};
-use crate::sql::user_update;
-use crate::update::UserUpdate;
 use crate::sql::text;
 use crate::sql::upserts::{upserts, Value};
+use crate::sql::user_update;
+use crate::update::UserUpdate;
 use crate::{StoreError, TokenHash};
 
 /// How long a write may take.
@@ -298,9 +298,7 @@ impl ToSql for Value<'_> {
             | Value::SmallInt(None)
             | Value::Text(None)
             | Value::MaybeBool(None)
-            | Value::Time(None) => {
-                ToSqlOutput::Borrowed(ValueRef::Null)
-            }
+            | Value::Time(None) => ToSqlOutput::Borrowed(ValueRef::Null),
         })
     }
 }
