@@ -35,14 +35,17 @@ const LEVELS: [&str; 6] = [
 fn matrix_fixture() -> String {
     let mut users = Vec::new();
     let mut memberships = Vec::new();
-    let with_alias = PERMISSIONS
-        .iter()
-        .copied()
-        .chain(["(none)", "report_viewer", "time_approver"]);
+    let with_alias =
+        PERMISSIONS
+            .iter()
+            .copied()
+            .chain(["(none)", "report_viewer", "time_approver"]);
     for (i, permission) in with_alias.enumerate() {
         let id = 300 + i as i64;
-        users.push(json!({"id": id, "account_id": 3, "full_name": format!("User {permission}"),
-                          "email_address": format!("u{id}@initech.test")}));
+        users.push(
+            json!({"id": id, "account_id": 3, "full_name": format!("User {permission}"),
+                          "email_address": format!("u{id}@initech.test")}),
+        );
         if permission != "(none)" {
             memberships.push(json!({"id": 3000 + id, "account_id": 3, "user_id": id,
                                     "permission": permission}));
@@ -110,10 +113,11 @@ async fn every_permission_sees_exactly_the_levels_it_reaches() {
         let app = TestApp::spawn(backend).await;
         let fixture = Fixture::from_json(&matrix_fixture()).expect("fixture");
         app.store.import(&fixture).await.expect("import");
-        let viewers = PERMISSIONS
-            .iter()
-            .copied()
-            .chain(["(none)", "report_viewer", "time_approver"]);
+        let viewers =
+            PERMISSIONS
+                .iter()
+                .copied()
+                .chain(["(none)", "report_viewer", "time_approver"]);
         for (i, viewer) in viewers.enumerate() {
             let id = 300 + i as i64;
             app.store
@@ -121,10 +125,7 @@ async fn every_permission_sees_exactly_the_levels_it_reaches() {
                 .await
                 .expect("token");
             let (status, body) = app
-                .get(
-                    "/api/v1/users/300?include=custom_field_values",
-                    Some(id),
-                )
+                .get("/api/v1/users/300?include=custom_field_values", Some(id))
                 .await;
             assert_eq!(status, 200, "{viewer} on {}: {body}", app.backend);
             let values = body["custom_field_values"].as_object().expect("values map");
@@ -230,7 +231,12 @@ async fn a_fixture_in_kantatas_words_and_nulls_imports_and_renders_null() {
                 "classification",
                 "last_site_activity",
             ] {
-                assert_eq!(shown[field], Value::Null, "{user}.{field} on {}", app.backend);
+                assert_eq!(
+                    shown[field],
+                    Value::Null,
+                    "{user}.{field} on {}",
+                    app.backend
+                );
             }
             assert_eq!(shown["disabled"], false);
             assert_eq!(shown["generic"], false);
@@ -244,7 +250,10 @@ async fn a_fixture_in_kantatas_words_and_nulls_imports_and_renders_null() {
                 Some(400),
             )
             .await;
-        assert_eq!(body["skills"]["41"]["max_level"], "5", "null max_level is the default");
+        assert_eq!(
+            body["skills"]["41"]["max_level"], "5",
+            "null max_level is the default"
+        );
         assert_eq!(body["skill_memberships"]["410"]["level"], Value::Null);
         let value = &body["custom_field_values"]["430"];
         assert_eq!(value["subject_type"], "User");

@@ -13,3 +13,4 @@ mod profile_photo;
 mod reads;
 mod resilience;
 mod snapshots;
+mod update_user;

@@ -18,6 +18,8 @@ pub(crate) enum Value<'a> {
     SmallInt(Option<i32>),
     Text(Option<Cow<'a, str>>),
     Bool(bool),
+    /// A flag that `COALESCE` keeps when it is NULL.
+    MaybeBool(Option<bool>),
     Time(Option<DateTime<Utc>>),
 }
 

@@ -62,7 +62,10 @@ async fn legacy_values_become_kantatas() {
     );
     assert_eq!(
         pairs("SELECT id, read_access FROM custom_fields ORDER BY id").await,
-        vec![(7, text("account_collaboration")), (8, text("account_admin"))]
+        vec![
+            (7, text("account_collaboration")),
+            (8, text("account_admin"))
+        ]
     );
     assert_eq!(
         pairs("SELECT id, headline FROM users ORDER BY id").await,

@@ -73,9 +73,15 @@ async fn a_database_migrated_by_sqlx_upgrades_without_reapplying_anything() {
         .await
         .expect("the sqlx history is recognised");
     let (version, after) = shape(&db);
-    assert_eq!(version, 2, "sqlx's one migration adopted, then the second applied");
+    assert_eq!(
+        version, 2,
+        "sqlx's one migration adopted, then the second applied"
+    );
     let rows = |objects: &[(String, String, i64)]| -> Vec<(String, i64)> {
-        objects.iter().map(|(name, _, rows)| (name.clone(), *rows)).collect()
+        objects
+            .iter()
+            .map(|(name, _, rows)| (name.clone(), *rows))
+            .collect()
     };
     assert_eq!(
         rows(&after),
@@ -140,10 +146,7 @@ async fn a_sqlx_history_that_is_not_ours_is_refused() {
             "UPDATE _sqlx_migrations SET success = FALSE",
             "did not complete",
         ),
-        (
-            future_history().as_str(),
-            "does not know it",
-        ),
+        (future_history().as_str(), "does not know it"),
     ] {
         let db = legacy_copy();
         raw_connection(&db).execute_batch(tamper).unwrap();
@@ -203,10 +206,16 @@ async fn legacy_values_become_kantatas() {
     );
     assert_eq!(
         column("SELECT id, read_access FROM custom_fields ORDER BY id"),
-        vec![(7, text("account_collaboration")), (8, text("account_admin"))]
+        vec![
+            (7, text("account_collaboration")),
+            (8, text("account_admin"))
+        ]
     );
     let headlines = column("SELECT id, headline FROM users WHERE id IN (10, 14) ORDER BY id");
-    assert_eq!(headlines, vec![(10, text("Head of Engineering")), (14, None)]);
+    assert_eq!(
+        headlines,
+        vec![(10, text("Head of Engineering")), (14, None)]
+    );
     assert!(
         conn.execute(
             "UPDATE custom_fields SET read_access = 'account_administration' WHERE id = 7",

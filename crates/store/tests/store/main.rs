@@ -10,3 +10,4 @@ mod deadlines;
 mod helpers;
 mod legacy_postgres;
 mod legacy_sqlite;
+mod update;
