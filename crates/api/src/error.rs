@@ -124,6 +124,10 @@ impl From<StoreError> for ApiError {
                 }
             }
             StoreError::UnknownUser(_) => ApiError::NotFound,
+            StoreError::EmailTaken => ApiError::Validation {
+                field: "email_address",
+                message: "email_address has already been taken".to_owned(),
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -17,6 +17,7 @@ mod routes;
 mod serving;
 pub mod state;
 pub mod upload;
+pub mod user_update;
 pub mod views;
 
 pub use app::Application;

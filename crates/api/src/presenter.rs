@@ -91,7 +91,7 @@ impl Presenter<'_> {
             full_name: &user.full_name,
             photo_path: self.urls.photo_path(user.photo_id.0.as_ref()),
             email_address: &user.email_address,
-            headline: &user.headline,
+            headline: user.headline.as_deref(),
             account_id: Id(user.account_id),
             disabled: user.disabled,
             generic: user.generic,

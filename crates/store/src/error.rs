@@ -9,6 +9,9 @@ pub enum StoreError {
     Fixture(#[from] FixtureError),
     #[error("no such user: {0}")]
     UnknownUser(i64),
+    /// Another user already has this email address (compared case-insensitively).
+    #[error("email address already taken")]
+    EmailTaken,
     #[error("configuration: {0}")]
     Config(String),
     #[error("database error: {0}")]

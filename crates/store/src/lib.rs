@@ -17,6 +17,7 @@ mod sql;
 pub mod testing;
 mod timed;
 mod token;
+mod update;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub use model::*;
 pub use query::{Includes, Order, Page, UserFilter, UserPage};
 pub use sql::{postgres::PostgresStore, sqlite::SqliteStore};
 pub use token::{PlainToken, TokenHash};
+pub use update::{ExternalReferenceUpdate, SyncStatus, UserUpdate};
 
 /// Everything portrait keeps apart from photo bytes.
 ///
@@ -65,6 +67,9 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug {
         user: UserId,
         photo: Option<&PhotoId>,
     ) -> Result<Option<PhotoId>, StoreError>;
+    /// Applies one `PUT /users/{id}` in one transaction: all of it or, on any error, none.
+    /// [`StoreError::EmailTaken`] when another user already has the new address.
+    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<(), StoreError>;
     /// Every photo some user points at, for the blob sweep.
     async fn referenced_photos(&self) -> Result<HashSet<PhotoId>, StoreError>;
 

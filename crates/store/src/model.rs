@@ -36,41 +36,134 @@ impl std::fmt::Display for PhotoId {
     }
 }
 
-/// An account permission, as Kantata names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// An account permission, as Kantata names them (the Swagger's `AccountMembership.permission`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     Administrator,
+    ReportsViewerWithCost,
+    ReportsViewer,
     ProjectLead,
-    ReportViewer,
-    PunchClock,
+    ProjectCreator,
     Collaborator,
-    TimeApprover,
+    ExternalCollaborator,
+    PunchClock,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    /// Kantata's order, highest first.
+    pub const ALL: [Permission; 8] = [
         Permission::Administrator,
+        Permission::ReportsViewerWithCost,
+        Permission::ReportsViewer,
         Permission::ProjectLead,
-        Permission::ReportViewer,
-        Permission::PunchClock,
+        Permission::ProjectCreator,
         Permission::Collaborator,
-        Permission::TimeApprover,
+        Permission::ExternalCollaborator,
+        Permission::PunchClock,
+    ];
+
+    /// Names an earlier operations.md listed, still accepted in fixtures.
+    const ALIASES: [(&'static str, Permission); 2] = [
+        ("report_viewer", Permission::ReportsViewer),
+        ("time_approver", Permission::Collaborator),
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::Administrator => "administrator",
+            Permission::ReportsViewerWithCost => "reports_viewer_with_cost",
+            Permission::ReportsViewer => "reports_viewer",
             Permission::ProjectLead => "project_lead",
-            Permission::ReportViewer => "report_viewer",
-            Permission::PunchClock => "punch_clock",
+            Permission::ProjectCreator => "project_creator",
             Permission::Collaborator => "collaborator",
-            Permission::TimeApprover => "time_approver",
+            Permission::ExternalCollaborator => "external_collaborator",
+            Permission::PunchClock => "punch_clock",
         }
     }
 
+    /// A Kantata name or one of the two legacy aliases.
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == s)
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .or_else(|| Self::ALIASES.iter().find(|(a, _)| *a == s).map(|(_, p)| *p))
+    }
+
+    /// The highest account-level read access this permission reaches, if any.
+    ///
+    /// Kantata's account permissions form a ladder (Collaborator < Project Creator < Project
+    /// Lead < Reports Viewer < Reports Viewer with Cost < Administrator); the read-access
+    /// levels of account-wide custom fields are named after its rungs. External collaborators
+    /// and punch-clock users are below the ladder: they reach no account-level field.
+    pub fn read_access(self) -> Option<ReadAccess> {
+        match self {
+            Permission::Administrator => Some(ReadAccess::AccountAdmin),
+            Permission::ReportsViewerWithCost => Some(ReadAccess::ReportsViewerWithCost),
+            Permission::ReportsViewer => Some(ReadAccess::ReportsViewer),
+            Permission::ProjectLead => Some(ReadAccess::ProjectLead),
+            Permission::ProjectCreator => Some(ReadAccess::ProjectCreator),
+            Permission::Collaborator => Some(ReadAccess::AccountCollaboration),
+            Permission::ExternalCollaborator | Permission::PunchClock => None,
+        }
+    }
+}
+
+/// The minimum account permission needed to see a User custom field and its values: the
+/// account-level `read_access` values of Kantata's Swagger, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum ReadAccess {
+    AccountCollaboration,
+    ProjectCreator,
+    ProjectLead,
+    ReportsViewer,
+    ReportsViewerWithCost,
+    /// Kantata's default when a field does not say.
+    #[default]
+    AccountAdmin,
+}
+
+impl ReadAccess {
+    pub const ALL: [ReadAccess; 6] = [
+        ReadAccess::AccountCollaboration,
+        ReadAccess::ProjectCreator,
+        ReadAccess::ProjectLead,
+        ReadAccess::ReportsViewer,
+        ReadAccess::ReportsViewerWithCost,
+        ReadAccess::AccountAdmin,
+    ];
+
+    /// The values portrait accepted before it followed Kantata, still accepted in fixtures.
+    const ALIASES: [(&'static str, ReadAccess); 2] = [
+        ("all", ReadAccess::AccountCollaboration),
+        ("account_administration", ReadAccess::AccountAdmin),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadAccess::AccountCollaboration => "account_collaboration",
+            ReadAccess::ProjectCreator => "project_creator",
+            ReadAccess::ProjectLead => "project_lead",
+            ReadAccess::ReportsViewer => "reports_viewer",
+            ReadAccess::ReportsViewerWithCost => "reports_viewer_with_cost",
+            ReadAccess::AccountAdmin => "account_admin",
+        }
+    }
+
+    /// A Kantata level or one of the legacy aliases.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .or_else(|| Self::ALIASES.iter().find(|(a, _)| *a == s).map(|(_, l)| *l))
+    }
+}
+
+// Rows are written only through the checked fixture path and the migrations; should a stored
+// value still be unknown, the field is treated as the most private level.
+impl From<String> for ReadAccess {
+    fn from(value: String) -> Self {
+        Self::parse(&value).unwrap_or_default()
     }
 }
 
@@ -95,6 +188,13 @@ impl Principal {
     pub fn can_see(&self, user: &User) -> bool {
         self.account_id == user.account_id
     }
+
+    /// Whether this caller's permission on their account reaches the given level.
+    pub fn reaches(&self, level: ReadAccess) -> bool {
+        self.permission
+            .and_then(Permission::read_access)
+            .is_some_and(|reached| reached >= level)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -103,7 +203,7 @@ pub struct User {
     pub account_id: i64,
     pub full_name: String,
     pub email_address: String,
-    pub headline: String,
+    pub headline: Option<String>,
     pub bio: Option<String>,
     pub website: Option<String>,
     pub city: Option<String>,
@@ -202,7 +302,8 @@ pub struct CustomFieldValue {
     pub account_id: i64,
     #[sqlx(rename = "type")]
     pub field_type: String,
-    pub read_access: String,
+    #[sqlx(try_from = "String")]
+    pub read_access: ReadAccess,
     /// JSON text of the typed value.
     pub value: String,
     pub display_value: String,
@@ -212,11 +313,9 @@ pub struct CustomFieldValue {
 }
 
 impl CustomFieldValue {
-    /// `all` and `account_collaboration` fields are readable by everyone on the account;
-    /// `account_administration` ones by its administrators only.
+    /// Readable on its own account by those whose permission reaches the field's level.
     pub fn readable_by(&self, viewer: &Principal) -> bool {
-        viewer.account_id == self.account_id
-            && (self.read_access != "account_administration" || viewer.is_administrator())
+        viewer.account_id == self.account_id && viewer.reaches(self.read_access)
     }
 }
 

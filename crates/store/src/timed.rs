@@ -16,7 +16,7 @@ use async_trait::async_trait;
 
 use crate::{
     Associations, Fixture, ImportReport, Includes, MetadataStore, PhotoId, Principal, StoreError,
-    TokenHash, User, UserFilter, UserId, UserPage,
+    TokenHash, User, UserFilter, UserId, UserPage, UserUpdate,
 };
 
 #[derive(Debug)]
@@ -102,6 +102,13 @@ impl MetadataStore for Timed {
         // If the deadline passes after the commit, the caller sees Unavailable although the
         // swap happened: the new photo is in place and the old one is left for the sweep.
         self.within("replace_photo", self.inner.replace_photo(user, photo))
+            .await
+    }
+
+    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<(), StoreError> {
+        // As with a photo swap, a deadline passing after the commit reports Unavailable for a
+        // write that happened; a retry of the same PUT is harmless.
+        self.within("update_user", self.inner.update_user(user, update))
             .await
     }
 

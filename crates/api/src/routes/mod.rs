@@ -44,7 +44,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(users::index::index))
         .routes(routes!(users::me::me))
-        .routes(routes!(users::show::show))
+        .routes(routes!(users::show::show, users::update::update))
         .routes(routes!(
             profile_photo::update::update,
             profile_photo::reset::reset

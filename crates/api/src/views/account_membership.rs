@@ -11,8 +11,9 @@ pub struct AccountMembership<'a> {
     pub account_id: Id,
     #[schema(value_type = String)]
     pub user_id: Id,
-    /// `administrator`, `project_lead`, `report_viewer`, `punch_clock`, `collaborator` or
-    /// `time_approver`.
+    /// Kantata's account permission: `administrator`, `reports_viewer_with_cost`,
+    /// `reports_viewer`, `project_lead`, `project_creator`, `collaborator`,
+    /// `external_collaborator` or `punch_clock`.
     pub permission: &'a str,
     pub administrator: bool,
     #[schema(value_type = String, format = DateTime)]

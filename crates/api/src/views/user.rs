@@ -10,7 +10,9 @@ pub struct User<'a> {
     /// Absolute URL of the photo; `?size=48|96|192|288|648` gives squares.
     pub photo_path: String,
     pub email_address: &'a str,
-    pub headline: &'a str,
+    /// `null` when the user has none, as in Kantata.
+    #[schema(required = true)]
+    pub headline: Option<&'a str>,
     #[schema(value_type = String)]
     pub account_id: Id,
     pub disabled: bool,

@@ -189,6 +189,55 @@ pub const UPSERT_EXTERNAL_REFERENCE: &str = "INSERT INTO external_references (id
 pub const INSERT_TOKEN: &str = "INSERT INTO api_tokens (user_id, token_hash, created_at) \
      VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING";
 
+// `PUT /users/{id}`, run in one transaction (see `update.rs`). A `CASE WHEN $flag THEN $value`
+// sets a column that may be cleared; `COALESCE($value, column)` one that never is.
+
+/// `$1` user id. PostgreSQL locks the row, so two updates of one user (and of its external
+/// references) take turns; SQLite's `IMMEDIATE` transaction already does.
+pub const USER_FOR_UPDATE_POSTGRES: &str = "SELECT id FROM users WHERE id = $1 FOR UPDATE";
+pub const USER_FOR_UPDATE_SQLITE: &str = "SELECT id FROM users WHERE id = $1";
+
+/// `$1` the new address. Two transactions giving different users one address take turns, so the
+/// second sees the first's commit. There is no unique index on `email_address` (fixtures may
+/// predate the rule), so this lock and [`EMAIL_TAKEN`] are what keeps addresses unique.
+pub const LOCK_EMAIL_POSTGRES: &str = "SELECT pg_advisory_xact_lock(hashtext(lower($1)))";
+
+/// `$1` the new address, `$2` the user being updated. Case-insensitive, as addresses are.
+pub const EMAIL_TAKEN: &str =
+    "SELECT id FROM users WHERE lower(email_address) = lower($1) AND id <> $2 LIMIT 1";
+
+/// `$1` full name, `$2` whether the headline changes, `$3` headline, `$4` email address,
+/// `$5` now, `$6` user id.
+pub const UPDATE_USER: &str = "UPDATE users SET full_name = COALESCE($1, full_name), \
+     headline = CASE WHEN $2 THEN $3 ELSE headline END, \
+     email_address = COALESCE($4, email_address), updated_at = $5 WHERE id = $6";
+
+/// `$1` service model, `$2` service model ref, `$3` status, then flag and value of
+/// `$4`/`$5` external message, `$6`/`$7` external link, `$8`/`$9` external status, `$10` locked,
+/// `$11` now, `$12` user id, `$13` service name.
+pub const UPDATE_EXTERNAL_REFERENCE: &str = "UPDATE external_references SET \
+     service_model = $1, service_model_ref = $2, status = COALESCE($3, status), \
+     external_message = CASE WHEN $4 THEN $5 ELSE external_message END, \
+     external_link = CASE WHEN $6 THEN $7 ELSE external_link END, \
+     external_status = CASE WHEN $8 THEN $9 ELSE external_status END, \
+     locked = COALESCE($10, locked), updated_at = $11 \
+     WHERE subject_type = 'User' AND subject_id = $12 AND service_name = $13";
+
+/// PostgreSQL: new references take the next id (below), so two inserts on different users
+/// must not compute it at once. Held to the end of the transaction.
+pub const LOCK_EXTERNAL_REFERENCES_POSTGRES: &str =
+    "LOCK TABLE external_references IN SHARE ROW EXCLUSIVE MODE";
+
+/// Fixtures choose their own ids and the column has no sequence, so a new reference takes the
+/// highest id plus one. `$1` user id, `$2` service name, `$3` service model, `$4` service model
+/// ref, `$5` status, `$6` external link, `$7` external message, `$8` external status,
+/// `$9` locked, `$10` now.
+pub const INSERT_EXTERNAL_REFERENCE: &str = "INSERT INTO external_references (id, \
+     subject_type, subject_id, service_name, service_model, service_model_ref, status, \
+     external_link, external_message, external_status, locked, created_at, updated_at) \
+     SELECT COALESCE(MAX(id), 0) + 1, 'User', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10 \
+     FROM external_references";
+
 /// Every statement with `$N` placeholders, for the test of their numbering.
 #[cfg(test)]
 pub const NUMBERED: &[&str] = &[
@@ -208,4 +257,9 @@ pub const NUMBERED: &[&str] = &[
     UPSERT_CUSTOM_FIELD_VALUE,
     UPSERT_EXTERNAL_REFERENCE,
     INSERT_TOKEN,
+    USER_FOR_UPDATE_SQLITE,
+    EMAIL_TAKEN,
+    UPDATE_USER,
+    UPDATE_EXTERNAL_REFERENCE,
+    INSERT_EXTERNAL_REFERENCE,
 ];

@@ -18,6 +18,8 @@ pub(crate) enum Value<'a> {
     SmallInt(Option<i32>),
     Text(Option<Cow<'a, str>>),
     Bool(bool),
+    /// A flag that `COALESCE` keeps when it is NULL.
+    MaybeBool(Option<bool>),
     Time(Option<DateTime<Utc>>),
 }
 
@@ -95,7 +97,7 @@ pub(crate) fn upserts(fixture: &Fixture, now: DateTime<Utc>) -> Vec<Upsert<'_>> 
             int(e.account_id),
             text(&e.full_name),
             text(&e.email_address),
-            text(&e.headline),
+            optional_text(&e.headline),
             optional_text(&e.bio),
             optional_text(&e.website),
             optional_text(&e.city),
@@ -117,7 +119,7 @@ pub(crate) fn upserts(fixture: &Fixture, now: DateTime<Utc>) -> Vec<Upsert<'_>> 
             int(e.id),
             int(e.account_id),
             int(e.user_id),
-            text(&e.permission),
+            text(e.permission_name()),
             now.clone(),
         ];
         push(text::UPSERT_ACCOUNT_MEMBERSHIP, Section::Other, values);
@@ -128,7 +130,7 @@ pub(crate) fn upserts(fixture: &Fixture, now: DateTime<Utc>) -> Vec<Upsert<'_>> 
             int(e.account_id),
             text(&e.name),
             optional_text(&e.description),
-            Value::SmallInt(Some(e.max_level)),
+            Value::SmallInt(Some(e.max_level())),
             now.clone(),
         ];
         push(text::UPSERT_SKILL, Section::Other, values);
@@ -164,7 +166,7 @@ pub(crate) fn upserts(fixture: &Fixture, now: DateTime<Utc>) -> Vec<Upsert<'_>> 
             int(e.account_id),
             text(&e.name),
             text(&e.field_type),
-            text(&e.read_access),
+            text(e.read_access().unwrap_or_default().as_str()),
             now.clone(),
         ];
         push(text::UPSERT_CUSTOM_FIELD, Section::Other, values);

@@ -73,10 +73,20 @@ async fn a_database_migrated_by_sqlx_upgrades_without_reapplying_anything() {
         .await
         .expect("the sqlx history is recognised");
     let (version, after) = shape(&db);
-    assert_eq!(version, 1, "the one sqlx-applied migration is adopted");
     assert_eq!(
-        after, before,
-        "adopting the history changed the schema or the rows"
+        version, 2,
+        "sqlx's one migration adopted, then the second applied"
+    );
+    let rows = |objects: &[(String, String, i64)]| -> Vec<(String, i64)> {
+        objects
+            .iter()
+            .map(|(name, _, rows)| (name.clone(), *rows))
+            .collect()
+    };
+    assert_eq!(
+        rows(&after),
+        rows(&before),
+        "the upgrade lost or added rows, or objects"
     );
 
     // What the old release wrote reads back.
@@ -136,11 +146,7 @@ async fn a_sqlx_history_that_is_not_ours_is_refused() {
             "UPDATE _sqlx_migrations SET success = FALSE",
             "did not complete",
         ),
-        (
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
-             execution_time) VALUES (2, 'future', TRUE, x'00', 0)",
-            "does not know it",
-        ),
+        (future_history().as_str(), "does not know it"),
     ] {
         let db = legacy_copy();
         raw_connection(&db).execute_batch(tamper).unwrap();
@@ -151,6 +157,73 @@ async fn a_sqlx_history_that_is_not_ours_is_refused() {
         );
         assert_eq!(shape(&db).0, 0, "{tamper}: nothing adopted");
     }
+}
+
+/// A history in which sqlx applied this release's migrations 1 and 2 and a third one.
+fn future_history() -> String {
+    use sha2::{Digest, Sha384};
+    let second = include_str!("../../migrations/sqlite/0002_kantata_vocabulary.sql");
+    let checksum = hex::encode(Sha384::digest(second.as_bytes()));
+    format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (2, 'kantata vocabulary', TRUE, x'{checksum}', 0), (3, 'future', TRUE, x'00', 0)"
+    )
+}
+
+/// What earlier releases stored in their own vocabulary becomes Kantata's: permissions,
+/// custom field levels, and empty headlines (which were how a missing one was stored).
+#[tokio::test]
+async fn legacy_values_become_kantatas() {
+    let db = legacy_copy();
+    raw_connection(&db)
+        .execute_batch(
+            "UPDATE account_memberships SET permission = 'report_viewer' WHERE user_id = 12;
+             UPDATE account_memberships SET permission = 'time_approver' WHERE user_id = 13;
+             UPDATE custom_fields SET read_access = 'all' WHERE id = 7;
+             UPDATE users SET headline = '' WHERE id = 14;",
+        )
+        .unwrap();
+    connect(&db).await.migrate().await.unwrap();
+
+    let conn = raw_connection(&db);
+    let column = |sql: &str| -> Vec<(i64, Option<String>)> {
+        let mut statement = conn.prepare(sql).unwrap();
+        let rows = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    let text = |v: &str| Some(v.to_owned());
+    assert_eq!(
+        column("SELECT user_id, permission FROM account_memberships ORDER BY user_id"),
+        vec![
+            (10, text("administrator")),
+            (11, text("project_lead")),
+            (12, text("reports_viewer")),
+            (13, text("collaborator")),
+            (20, text("administrator")),
+        ]
+    );
+    assert_eq!(
+        column("SELECT id, read_access FROM custom_fields ORDER BY id"),
+        vec![
+            (7, text("account_collaboration")),
+            (8, text("account_admin"))
+        ]
+    );
+    let headlines = column("SELECT id, headline FROM users WHERE id IN (10, 14) ORDER BY id");
+    assert_eq!(
+        headlines,
+        vec![(10, text("Head of Engineering")), (14, None)]
+    );
+    assert!(
+        conn.execute(
+            "UPDATE custom_fields SET read_access = 'account_administration' WHERE id = 7",
+            []
+        )
+        .is_err(),
+        "the old level is no longer allowed"
+    );
 }
 
 /// sqlx stored timestamps as RFC 3339 text; rusqlite writes the same bytes, and one mapper

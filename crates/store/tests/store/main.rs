@@ -8,4 +8,6 @@
 mod contract;
 mod deadlines;
 mod helpers;
+mod legacy_postgres;
 mod legacy_sqlite;
+mod update;

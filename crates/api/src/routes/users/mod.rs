@@ -1,8 +1,10 @@
-//! The user reads. They share one way of turning found users into a Kantata envelope.
+//! The user reads and the update. They share one way of turning found users into a Kantata
+//! envelope.
 
 pub mod index;
 pub mod me;
 pub mod show;
+pub mod update;
 
 use axum::response::{IntoResponse, Response};
 use axum::Json;

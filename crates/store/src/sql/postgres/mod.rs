@@ -18,6 +18,8 @@ use crate::model::*;
 use crate::query::{Includes, UserFilter, UserPage};
 use crate::sql::text;
 use crate::sql::upserts::{upserts, Value};
+use crate::sql::user_update;
+use crate::update::UserUpdate;
 use crate::{ConnectOptions, MetadataStore, StoreError, TokenHash};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -67,6 +69,7 @@ fn bind<'q>(
         Value::SmallInt(v) => query.bind(v),
         Value::Text(v) => query.bind(v),
         Value::Bool(v) => query.bind(v),
+        Value::MaybeBool(v) => query.bind(v),
         Value::Time(v) => query.bind(v),
     }
 }
@@ -189,6 +192,64 @@ impl MetadataStore for PostgresStore {
                 return Ok(current.as_deref().and_then(PhotoId::parse));
             }
         }
+    }
+
+    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        self.tick();
+        let locked: Option<(UserId,)> = sqlx::query_as(text::USER_FOR_UPDATE_POSTGRES)
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if locked.is_none() {
+            return Err(StoreError::UnknownUser(user.0));
+        }
+        if let Some(email) = &update.email_address {
+            self.tick();
+            sqlx::query(text::LOCK_EMAIL_POSTGRES)
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
+            self.tick();
+            let taken: Option<(UserId,)> = sqlx::query_as(text::EMAIL_TAKEN)
+                .bind(email)
+                .bind(user)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if taken.is_some() {
+                return Err(StoreError::EmailTaken);
+            }
+        }
+        let now = Utc::now();
+        if let Some(values) = user_update::user_row(user, update, now) {
+            self.tick();
+            let query = values
+                .into_iter()
+                .fold(sqlx::query(text::UPDATE_USER), bind);
+            query.execute(&mut *tx).await?;
+        }
+        if let Some(reference) = &update.external_reference {
+            let values = user_update::reference_update(user, reference, now);
+            let query = values
+                .into_iter()
+                .fold(sqlx::query(text::UPDATE_EXTERNAL_REFERENCE), bind);
+            self.tick();
+            if query.execute(&mut *tx).await?.rows_affected() == 0 {
+                self.tick();
+                sqlx::query(text::LOCK_EXTERNAL_REFERENCES_POSTGRES)
+                    .execute(&mut *tx)
+                    .await?;
+                let values = user_update::reference_insert(user, reference, now);
+                let query = values
+                    .into_iter()
+                    .fold(sqlx::query(text::INSERT_EXTERNAL_REFERENCE), bind);
+                self.tick();
+                query.execute(&mut *tx).await?;
+            }
+        }
+        self.tick();
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn referenced_photos(&self) -> Result<HashSet<PhotoId>, StoreError> {

@@ -20,17 +20,40 @@ struct Migration {
 }
 
 /// In order, numbered 1, 2, … without gaps: `user_version` N means the first N are applied.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../../../migrations/sqlite/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../../../migrations/sqlite/0002_kantata_vocabulary.sql"),
+    },
+];
 
 /// Applies whatever migrations the database lacks.
+///
+/// Migrations that rebuild a table (SQLite's only way to change a constraint) must not have
+/// the old table's rows deleted under its children's foreign keys, so they run with foreign
+/// keys off, as SQLite's documentation prescribes, and each is checked before it commits.
 pub(super) fn to_latest(conn: &mut Connection) -> Result<(), StoreError> {
     adopt_sqlx_history(conn)?;
-    Migrations::new(MIGRATIONS.iter().map(|m| M::up(m.sql)).collect())
-        .to_latest(conn)
-        .map_err(|e| StoreError::Migration(e.to_string()))
+    let enforced: bool = conn
+        .query_row("PRAGMA foreign_keys", [], |row| row.get(0))
+        .map_err(store_error)?;
+    conn.pragma_update(None, "foreign_keys", false)
+        .map_err(store_error)?;
+    let migrated = Migrations::new(
+        MIGRATIONS
+            .iter()
+            .map(|m| M::up(m.sql).foreign_key_check())
+            .collect(),
+    )
+    .to_latest(conn)
+    .map_err(|e| StoreError::Migration(e.to_string()));
+    conn.pragma_update(None, "foreign_keys", enforced)
+        .map_err(store_error)?;
+    migrated
 }
 
 /// A database last migrated by sqlx: set `user_version` to the number of migrations sqlx

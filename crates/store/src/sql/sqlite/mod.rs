@@ -23,6 +23,7 @@ use self::writer::Writer;
 use crate::fixture::{Fixture, ImportReport};
 use crate::model::*;
 use crate::query::{Includes, UserFilter, UserPage};
+use crate::update::UserUpdate;
 use crate::{ConnectOptions, MetadataStore, StoreError, TokenHash};
 
 #[derive(Debug)]
@@ -119,6 +120,9 @@ impl MetadataStore for SqliteStore {
         photo: Option<&PhotoId>,
     ) -> Result<Option<PhotoId>, StoreError> {
         self.writer.replace_photo(user, photo.cloned()).await
+    }
+    async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<(), StoreError> {
+        self.writer.update_user(user, update.clone()).await
     }
     async fn referenced_photos(&self) -> Result<HashSet<PhotoId>, StoreError> {
         // A scan of every user, not a request's lookup: off the runtime thread.

@@ -135,7 +135,7 @@ pub(super) fn field_value(row: &Row<'_>) -> rusqlite::Result<CustomFieldValue> {
         subject_id: get(row, "subject_id")?,
         account_id: get(row, "account_id")?,
         field_type: get(row, "type")?,
-        read_access: get(row, "read_access")?,
+        read_access: ReadAccess::from(get::<String>(row, "read_access")?),
         value: get(row, "value")?,
         display_value: get(row, "display_value")?,
         setter_id: get(row, "setter_id")?,

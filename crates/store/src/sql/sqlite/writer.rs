@@ -21,6 +21,8 @@ use crate::fixture::{ExistingIds, Fixture, ImportReport};
 use crate::model::{PhotoId, UserId};
 use crate::sql::text;
 use crate::sql::upserts::{upserts, Value};
+use crate::sql::user_update;
+use crate::update::UserUpdate;
 use crate::{StoreError, TokenHash};
 
 /// How long a write may take.
@@ -178,6 +180,68 @@ impl Writer {
         })
         .await
     }
+
+    pub(super) async fn update_user(
+        &self,
+        user: UserId,
+        update: UserUpdate,
+    ) -> Result<(), StoreError> {
+        self.run(Limit::Deadline, move |conn, _, queries| {
+            update_user(conn, user, &update, queries)
+        })
+        .await
+    }
+}
+
+/// One `IMMEDIATE` transaction: the write lock is held from the email check to the commit, so no
+/// other writer (this process's or another's) can take the address in between.
+fn update_user(
+    conn: &mut Connection,
+    user: UserId,
+    update: &UserUpdate,
+    queries: &AtomicU64,
+) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(store_error)?;
+    let run = |sql: &str, values: &[Value<'_>]| {
+        tick(queries);
+        tx.prepare_cached(sql)
+            .and_then(|mut s| s.execute(params_from_iter(values)))
+            .map_err(store_error)
+    };
+    let exists = {
+        tick(queries);
+        tx.prepare_cached(text::USER_FOR_UPDATE_SQLITE)
+            .and_then(|mut s| s.exists([user.0]))
+            .map_err(store_error)?
+    };
+    if !exists {
+        return Err(StoreError::UnknownUser(user.0));
+    }
+    if let Some(email) = &update.email_address {
+        tick(queries);
+        let taken = tx
+            .prepare_cached(text::EMAIL_TAKEN)
+            .and_then(|mut s| s.exists(params![email, user.0]))
+            .map_err(store_error)?;
+        if taken {
+            return Err(StoreError::EmailTaken);
+        }
+    }
+    let now = Utc::now();
+    if let Some(values) = user_update::user_row(user, update, now) {
+        run(text::UPDATE_USER, &values)?;
+    }
+    if let Some(reference) = &update.external_reference {
+        let values = user_update::reference_update(user, reference, now);
+        if run(text::UPDATE_EXTERNAL_REFERENCE, &values)? == 0 {
+            let values = user_update::reference_insert(user, reference, now);
+            run(text::INSERT_EXTERNAL_REFERENCE, &values)?;
+        }
+    }
+    tick(queries);
+    tx.commit().map_err(store_error)
 }
 
 fn tick(queries: &AtomicU64) {
@@ -228,11 +292,13 @@ impl ToSql for Value<'_> {
             Value::Int(Some(v)) => ToSqlOutput::from(*v),
             Value::SmallInt(Some(v)) => ToSqlOutput::from(*v),
             Value::Text(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
-            Value::Bool(v) => ToSqlOutput::from(*v),
+            Value::Bool(v) | Value::MaybeBool(Some(v)) => ToSqlOutput::from(*v),
             Value::Time(Some(v)) => ToSqlOutput::from(sql_time(v)),
-            Value::Int(None) | Value::SmallInt(None) | Value::Text(None) | Value::Time(None) => {
-                ToSqlOutput::Borrowed(ValueRef::Null)
-            }
+            Value::Int(None)
+            | Value::SmallInt(None)
+            | Value::Text(None)
+            | Value::MaybeBool(None)
+            | Value::Time(None) => ToSqlOutput::Borrowed(ValueRef::Null),
         })
     }
 }
