@@ -32,15 +32,13 @@ impl QueryPairs {
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn integer(&self, key: &str) -> Result<Option<i64>, ApiError> {
-        match self.get(key) {
-            None | Some("") => Ok(None),
-            Some(value) => {
-                value.trim().parse().map(Some).map_err(|_| {
-                    ApiError::BadParameter(format!("parameter {key} must be an integer"))
-                })
-            }
-        }
+    /// An integer the way Kantata reads one (brainstem calls Ruby's `to_i`): the leading
+    /// digits, with an optional sign, after leading spaces; `0` when there are none. Never an
+    /// error: `page=2x` is page 2, `per_page=abc` the default. Blank is absent.
+    pub fn integer(&self, key: &str) -> Option<i64> {
+        self.get(key)
+            .filter(|value| !value.trim().is_empty())
+            .map(ruby_to_i)
     }
 
     pub fn boolean(&self, key: &str) -> Result<bool, ApiError> {
@@ -111,60 +109,97 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 impl Paging {
     /// `page`/`per_page`, overridden by `limit` with `offset` when both are given (as
     /// Kantata's brainstem does). Sizes below 1 mean the default; above the maximum, the maximum.
-    pub fn from_query(query: &QueryPairs, max_page_size: u64) -> Result<Self, ApiError> {
+    pub fn from_query(query: &QueryPairs, max_page_size: u64) -> Self {
         let size = |value: Option<i64>| match value {
             Some(n) if n >= 1 => (n as u64).min(max_page_size),
             _ => DEFAULT_PAGE_SIZE,
         };
-        let limit = query.integer("limit")?;
-        let offset = query.integer("offset")?;
+        let limit = query.integer("limit");
+        let offset = query.integer("offset");
         if let (Some(limit), Some(offset)) = (limit, offset) {
-            let limit = size(Some(limit));
+            // Unlike per_page, a limit below 1 is 1, not the default.
+            let limit = (limit.max(1) as u64).min(max_page_size);
             let offset = offset.max(0) as u64;
-            return Ok(Self {
+            return Self {
                 page: Page { offset, limit },
                 page_number: offset / limit + 1,
-            });
+            };
         }
-        let per_page = size(query.integer("per_page")?);
-        let page_number = query.integer("page")?.filter(|&p| p >= 1).unwrap_or(1) as u64;
-        Ok(Self {
+        let per_page = size(query.integer("per_page"));
+        let page_number = query.integer("page").filter(|&p| p >= 1).unwrap_or(1) as u64;
+        Self {
             page: Page {
                 offset: (page_number - 1).saturating_mul(per_page),
                 limit: per_page,
             },
             page_number,
-        })
+        }
     }
 }
 
-/// `order=alphabetical:asc|desc`; nothing means by id.
-pub fn order(query: &QueryPairs) -> Result<Order, ApiError> {
-    match query.get("order") {
-        // Kantata's default.
-        None | Some("") => Ok(Order::AlphabeticalAsc),
-        Some("alphabetical") | Some("alphabetical:asc") => Ok(Order::AlphabeticalAsc),
-        Some("alphabetical:desc") => Ok(Order::AlphabeticalDesc),
-        Some(other) => Err(ApiError::BadParameter(format!(
-            "order {other:?} is not supported; use alphabetical:asc or alphabetical:desc"
-        ))),
-    }
-}
-
-/// `only=1,2,3`.
-pub fn only(query: &QueryPairs) -> Result<Option<Vec<UserId>>, ApiError> {
-    let Some(list) = query.get("only").filter(|l| !l.is_empty()) else {
-        return Ok(None);
+/// Ruby's `String#to_i` for base 10: leading whitespace, an optional sign, then digits
+/// (underscores allowed between them); saturating where Ruby would grow a bignum.
+fn ruby_to_i(text: &str) -> i64 {
+    let text = text.trim_start();
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
     };
-    list.split(',')
-        .map(|id| {
-            id.trim()
-                .parse()
-                .map(UserId)
-                .map_err(|_| ApiError::BadParameter("parameter only must list integer ids".into()))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+    let mut value: i64 = 0;
+    let mut previous_digit = false;
+    for byte in digits.bytes() {
+        match byte {
+            b'0'..=b'9' => {
+                let digit = i64::from(byte - b'0');
+                value = value.saturating_mul(10).saturating_add(digit);
+                previous_digit = true;
+            }
+            b'_' if previous_digit => previous_digit = false,
+            _ => break,
+        }
+    }
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// `order=alphabetical:asc|desc`, as brainstem reads it: a sort name it does not know means
+/// Kantata's default (`alphabetical:asc`), and any direction but `desc` means ascending. Never
+/// an error.
+pub fn order(query: &QueryPairs) -> Order {
+    let (name, direction) = match query.get("order") {
+        Some(value) => {
+            let mut parts = value.split(':');
+            (parts.next().unwrap_or(""), parts.next())
+        }
+        None => ("", None),
+    };
+    match (name, direction) {
+        ("alphabetical", Some("desc")) => Order::AlphabeticalDesc,
+        _ => Order::AlphabeticalAsc,
+    }
+}
+
+/// `only=1,2,3`: brainstem keeps the items that are all digits and drops the rest, untrimmed
+/// (`only=5,x` is `only=5`; `only=x` matches nobody). An id too large for any record is dropped
+/// too.
+pub fn only(query: &QueryPairs) -> Option<Vec<UserId>> {
+    let list = query.get("only").filter(|l| !l.trim().is_empty())?;
+    let mut ids: Vec<UserId> = Vec::new();
+    for item in list.split(',') {
+        if item.is_empty() || !item.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if let Ok(id) = item.parse() {
+            if !ids.contains(&UserId(id)) {
+                ids.push(UserId(id));
+            }
+        }
+    }
+    Some(ids)
 }
 
 /// A user id from a path segment; anything but an integer is a missing record, as in Rails.
@@ -182,7 +217,7 @@ mod tests {
     use super::*;
 
     fn paging(query: &str) -> Paging {
-        Paging::from_query(&QueryPairs::parse(Some(query)), 200).unwrap()
+        Paging::from_query(&QueryPairs::parse(Some(query)), 200)
     }
 
     #[test]
@@ -229,7 +264,52 @@ mod tests {
                 limit: 200
             }
         );
-        assert!(Paging::from_query(&QueryPairs::parse(Some("page=x")), 200).is_err());
+        // Ruby's to_i: never an error.
+        assert_eq!(paging("page=x").page_number, 1);
+        assert_eq!(paging("page=2x&per_page=5").page.offset, 5);
+        assert_eq!(paging("per_page=abc").page.limit, 20);
+    }
+
+    #[test]
+    fn integers_read_as_ruby_to_i() {
+        for (text, expected) in [
+            ("12", 12),
+            ("  7", 7),
+            ("+3", 3),
+            ("-4", -4),
+            ("1_000", 1000),
+            ("1__0", 1),
+            ("_1", 0),
+            ("3.9", 3),
+            ("0x10", 0),
+            ("abc", 0),
+            ("", 0),
+            ("99999999999999999999999", i64::MAX),
+        ] {
+            assert_eq!(ruby_to_i(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn order_falls_back_as_brainstem_does() {
+        let order = |q: &str| order(&QueryPairs::parse(Some(q)));
+        assert_eq!(order(""), Order::AlphabeticalAsc);
+        assert_eq!(order("order=alphabetical:desc"), Order::AlphabeticalDesc);
+        assert_eq!(order("order=alphabetical"), Order::AlphabeticalAsc);
+        assert_eq!(order("order=alphabetical:sideways"), Order::AlphabeticalAsc);
+        assert_eq!(order("order=created_at:desc"), Order::AlphabeticalAsc);
+        assert_eq!(order("order=:desc"), Order::AlphabeticalAsc);
+    }
+
+    #[test]
+    fn only_keeps_the_all_digit_items() {
+        let only = |q: &str| only(&QueryPairs::parse(Some(q)));
+        assert_eq!(only(""), None);
+        assert_eq!(only("only="), None);
+        assert_eq!(only("only=5,x,6,5"), Some(vec![UserId(5), UserId(6)]));
+        assert_eq!(only("only=x"), Some(vec![]));
+        assert_eq!(only("only=%205,-6,7"), Some(vec![UserId(7)]));
+        assert_eq!(only("only=99999999999999999999"), Some(vec![]));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth_matrix;
+mod contract;
 mod faults;
 mod helpers;
 mod hostile_requests;

@@ -329,18 +329,13 @@ async fn users_with_the_same_name_come_in_id_order_both_ways() {
     }
 }
 
+/// Paging, `order` and `only` are never a 400 (Kantata reads them leniently: contract.rs);
+/// a filter flag that is neither true nor false is.
 #[tokio::test]
-async fn unparseable_parameters_are_400() {
+async fn unparseable_flags_are_400() {
     for backend in backends().await {
         let app = TestApp::spawn(backend).await;
-        for query in [
-            "page=two",
-            "per_page=1.5",
-            "only=1,x",
-            "order=random",
-            "show_disabled=maybe",
-            "limit=a&offset=1",
-        ] {
+        for query in ["show_disabled=maybe", "on_my_account=yes please"] {
             let (status, body) = app.get(&format!("/api/v1/users?{query}"), Some(ADA)).await;
             assert_eq!(status, 400, "{}: {query}", app.backend);
             assert_eq!(error_of(&body).0, "system", "{query}");

@@ -32,13 +32,13 @@ pub async fn index(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = QueryPairs::parse(query.as_deref());
-    let paging = Paging::from_query(&query, state.config.http.max_page_size)?;
+    let paging = Paging::from_query(&query, state.config.http.max_page_size);
     let filter = UserFilter {
         viewer: viewer.clone(),
-        ids: params::only(&query)?,
+        ids: params::only(&query),
         on_my_account: query.boolean("on_my_account")?,
         include_disabled: query.boolean("show_disabled")?,
-        order: params::order(&query)?,
+        order: params::order(&query),
         page: paging.page,
     };
     let found = state.store.find_users(&filter).await?;
