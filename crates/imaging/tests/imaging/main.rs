@@ -9,6 +9,7 @@
 mod common;
 
 mod corpus;
+mod colour;
 mod crop;
 mod formats;
 mod fuzz;
