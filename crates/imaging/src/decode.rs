@@ -51,7 +51,14 @@ pub(crate) fn decode(
     let found = colour::find(bytes, probe.format);
     let embedded = found.embedded.as_ref();
     if probe.format == Format::Jpeg {
-        let image = decode_jpeg(bytes, probe.width, probe.height, jpeg_scale, limits, embedded)?;
+        let image = decode_jpeg(
+            bytes,
+            probe.width,
+            probe.height,
+            jpeg_scale,
+            limits,
+            embedded,
+        )?;
         return Ok(Decoded {
             image,
             orientation: header.orientation.unwrap_or(Orientation::NoTransforms),

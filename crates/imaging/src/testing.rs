@@ -207,7 +207,12 @@ pub fn mean_delta_e00(a: &[u8], b: &[u8]) -> f64 {
     let sum: f64 = a
         .chunks_exact(3)
         .zip(b.chunks_exact(3))
-        .map(|(p, q)| delta_e00(srgb_to_lab([p[0], p[1], p[2]]), srgb_to_lab([q[0], q[1], q[2]])))
+        .map(|(p, q)| {
+            delta_e00(
+                srgb_to_lab([p[0], p[1], p[2]]),
+                srgb_to_lab([q[0], q[1], q[2]]),
+            )
+        })
         .sum();
     sum / n as f64
 }

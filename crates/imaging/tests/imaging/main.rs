@@ -8,8 +8,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-mod corpus;
 mod colour;
+mod corpus;
 mod crop;
 mod formats;
 mod fuzz;
