@@ -33,9 +33,9 @@ fn peak(bytes: &[u8]) -> usize {
 fn oversized_profiles_are_neither_assembled_nor_inflated() {
     let p3 = {
         let mut icc = Vec::new();
-        for (marker, payload) in portrait_imaging::testing::jpeg_markers(&fixture(
-            "colour-p3-256x160.jpg",
-        )) {
+        for (marker, payload) in
+            portrait_imaging::testing::jpeg_markers(&fixture("colour-p3-256x160.jpg"))
+        {
             if marker == 0xE2 && payload.starts_with(b"ICC_PROFILE\0") {
                 icc.extend_from_slice(&payload[14..]);
             }
@@ -47,7 +47,10 @@ fn oversized_profiles_are_neither_assembled_nor_inflated() {
         icc.resize(n, 0);
         icc
     };
-    let (jpeg, png) = (fixture("colour-srgb-256x160.jpg"), fixture("colour-srgb-160x100.png"));
+    let (jpeg, png) = (
+        fixture("colour-srgb-256x160.jpg"),
+        fixture("colour-srgb-160x100.png"),
+    );
     let (jpeg_plain, png_plain) = (peak(&jpeg), peak(&png));
     // 2 MB of APP2 chunks: the file itself holds them, but nothing copies them.
     let big_jpeg = jpeg_with_icc(&jpeg, &padded(2_000_000));
@@ -59,6 +62,12 @@ fn oversized_profiles_are_neither_assembled_nor_inflated() {
     let png_bomb = peak(&bomb);
     println!("peaks: JPEG {jpeg_plain} → {jpeg_big}, PNG {png_plain} → {png_bomb}");
     let allowance = (1 << 20) + bomb.len() + 256 * 1024;
-    assert!(jpeg_big <= jpeg_plain + 256 * 1024, "JPEG {jpeg_plain} → {jpeg_big}");
-    assert!(png_bomb <= png_plain + allowance, "PNG {png_plain} → {png_bomb}");
+    assert!(
+        jpeg_big <= jpeg_plain + 256 * 1024,
+        "JPEG {jpeg_plain} → {jpeg_big}"
+    );
+    assert!(
+        png_bomb <= png_plain + allowance,
+        "PNG {png_plain} → {png_bomb}"
+    );
 }
