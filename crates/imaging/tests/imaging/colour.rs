@@ -93,6 +93,9 @@ fn tagged_photos_come_out_as_their_srgb_original() {
         let direct = check_against(tagged, "colour-srgb-256x160.jpg");
         assert!(direct <= 0.8, "{tagged}: {direct:.3}");
     }
+    // WebP ICCP (lossless, so only the 8-bit P3 quantisation stands between it and the truth).
+    let direct = check_against("colour-p3-lossless-160x100.webp", "colour-srgb-160x100.png");
+    assert!(direct <= 0.8, "WebP: {direct:.3}");
     // 16 bits a channel, converted before the reduction to 8: back to the very same samples.
     let direct = check_against("colour-p3-16bit-160x100.png", "colour-srgb-160x100.png");
     assert!(direct <= 0.05, "16-bit P3: {direct:.3}");
