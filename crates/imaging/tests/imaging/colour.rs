@@ -250,3 +250,46 @@ fn unusable_profiles_leave_the_image_as_if_untagged() {
     assert!(renditions(&jpeg_with_icc(&jpeg, &p3)) != plain_jpeg);
     assert!(renditions(&png_with_icc(&png, &p3)) != plain_png);
 }
+
+#[test]
+fn mutated_profiles_never_refuse_the_image() {
+    // A cheap, deterministic cousin of the `colour` fuzz target: real profiles (matrix/curve P3,
+    // table-based FOGRA39 CMYK) with bytes flipped, cut or inserted, on RGB, grey and CMYK JPEGs.
+    let rgb = fixture("colour-srgb-160x100.png");
+    let jpegs = [
+        fixture("colour-srgb-256x160.jpg"),
+        fixture("gray-240x150.jpg"),
+        fixture("colour-cmyk-untagged-256x160.jpg"),
+    ];
+    let profiles = [
+        profile_of("colour-p3-256x160.jpg"),
+        profile_of("colour-cmyk-256x160.jpg"),
+        profile_of("colour-gray-linear-256x160.jpg"),
+    ];
+    let small = Options {
+        square_sizes: vec![16],
+        full_max_side: 32,
+        ..Options::default()
+    };
+    let mut rng = crate::common::XorShift(0x00C0_1005);
+    for round in 0..240 {
+        let mut icc = profiles[round % profiles.len()].clone();
+        for _ in 0..1 + rng.below(8) {
+            let at = rng.below(icc.len());
+            match rng.below(4) {
+                0 => icc[at] = rng.next() as u8,
+                1 => icc[at] ^= 0x80,
+                2 => icc.truncate(at.max(1)),
+                _ => icc.insert(at, rng.next() as u8),
+            }
+        }
+        let jpeg = &jpegs[rng.below(jpegs.len())];
+        let tagged = jpeg_with_icc(jpeg, &icc);
+        assert!(
+            process(&tagged, &small).is_ok(),
+            "round {round}: JPEG refused"
+        );
+        let png = png_with_icc(&rgb, &icc);
+        assert!(process(&png, &small).is_ok(), "round {round}: PNG refused");
+    }
+}
