@@ -386,10 +386,21 @@ impl Conversion {
         widen(&*t, samples, src.channels(), dst.channels())
     }
 
-    fn gray16_to_rgb16(&self, samples: &[u16], alpha: bool) -> Option<Vec<u16>> {
+    /// 16-bit grey (or grey + alpha) to 8-bit RGB (or RGBA), converted at 16 bits a chunk at
+    /// a time: a whole 16-bit RGB copy would take the peak past the 8 bytes a pixel that
+    /// `working_set_bytes` allows non-JPEG images.
+    fn gray16_to_rgb8(&self, samples: &[u16], alpha: bool) -> Option<Vec<u8>> {
         let (src, dst) = gray_layouts(alpha);
         let t = self.sixteen(src, dst)?;
-        widen(&*t, samples, src.channels(), dst.channels())
+        let (from, to) = (src.channels(), dst.channels());
+        let mut out = Vec::with_capacity(samples.len() / from * to);
+        let mut scratch = vec![0u16; CHUNK_PIXELS * to];
+        for chunk in samples.chunks(CHUNK_PIXELS * from) {
+            let wide = &mut scratch[..chunk.len() / from * to];
+            t.transform(chunk, wide).ok()?;
+            out.extend(wide.iter().map(|&v| ((u32::from(v) + 128) / 257) as u8));
+        }
+        Some(out)
     }
 
     /// CMYK ink amounts (0 = no ink) to RGB.
@@ -400,8 +411,8 @@ impl Conversion {
         Some(out)
     }
 
-    /// Converts a decoded image, keeping its sample depth: 16-bit images are converted before
-    /// they are reduced to 8 bits. Images of other kinds (none of the decoders in use make
+    /// Converts a decoded image: 16-bit images are converted before they are reduced to 8 bits
+    /// (RGB keeps its depth, converted in place; grey comes out as 8-bit RGB). Images of other kinds (none of the decoders in use make
     /// them) and failed transforms come back as they were.
     pub fn apply(&self, image: DynamicImage) -> DynamicImage {
         use DynamicImage as D;
@@ -432,15 +443,15 @@ impl Conversion {
                 }
                 None => D::ImageLumaA8(i),
             },
-            D::ImageLuma16(i) => match self.gray16_to_rgb16(&i, false) {
+            D::ImageLuma16(i) => match self.gray16_to_rgb8(&i, false) {
                 Some(v) => {
-                    rebuild(i.width(), i.height(), v).map_or(D::ImageLuma16(i), D::ImageRgb16)
+                    rebuild(i.width(), i.height(), v).map_or(D::ImageLuma16(i), D::ImageRgb8)
                 }
                 None => D::ImageLuma16(i),
             },
-            D::ImageLumaA16(i) => match self.gray16_to_rgb16(&i, true) {
+            D::ImageLumaA16(i) => match self.gray16_to_rgb8(&i, true) {
                 Some(v) => {
-                    rebuild(i.width(), i.height(), v).map_or(D::ImageLumaA16(i), D::ImageRgba16)
+                    rebuild(i.width(), i.height(), v).map_or(D::ImageLumaA16(i), D::ImageRgba8)
                 }
                 None => D::ImageLumaA16(i),
             },

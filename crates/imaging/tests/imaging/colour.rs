@@ -113,14 +113,22 @@ fn cmyk_and_grey_match_a_reference_conversion() {
         let direct = check_against(tagged, "colour-cmyk-reference-256x160.png");
         assert!(direct <= 0.8, "{tagged}: {direct:.3}");
     }
-    // Grey through a linear (gamma 1.0) gray profile: an extreme curve, 8-bit linear shadows are
-    // coarse and each CMS interpolates them its own way (5 → 38 here, 31 in lcms2; from 40 up
-    // equal within 1), so only the direct distance is held to a bound; chroma says nothing here.
+    // Grey through a linear (gamma 1.0) gray profile, an extreme curve: moxcms and lcms2 agree
+    // within 1 level from input 40 up but differ in the deep shadows (5 → 38 here, 31 in lcms2),
+    // at 8 and at 16 bits alike; why is not established. So only the direct distance is held to
+    // a bound (measured 0.72 and 0.70); chroma says nothing for grey.
     let (direct, _) = distance(
         &decoded("colour-gray-linear-256x160.jpg", 100),
         &decoded("colour-gray-linear-reference-256x160.png", 100),
     );
     assert!(direct <= 0.8, "grey: {direct:.3}");
+    // 16-bit grey, converted at 16 bits (chunk by chunk, straight to 8-bit RGB).
+    let (direct16, _) = distance(
+        &decoded("colour-gray16-linear-160x100.png", 100),
+        &decoded("colour-gray16-linear-reference-160x100.png", 100),
+    );
+    println!("grey: direct {direct:.3}, 16-bit {direct16:.3}");
+    assert!(direct16 <= 0.8, "16-bit grey: {direct16:.3}");
     // Still grey.
     for r in decoded("colour-gray-linear-256x160.jpg", 85) {
         assert!(r
