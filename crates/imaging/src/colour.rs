@@ -38,9 +38,10 @@ pub(crate) enum Embedded {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Found {
     pub embedded: Option<Embedded>,
-    /// A PNG `iCCP` chunk (whole, with length and CRC) holding a profile over the cap: the
-    /// decoder would inflate it in full, so it is given the file without this chunk.
-    pub drop_png_chunk: Option<Range<usize>>,
+    /// PNG chunks (whole, with length and CRC, in file order) the decoder must not see: an
+    /// `iCCP` holding a profile over the cap (it would inflate it in full) and a `cICP` it
+    /// would refuse the whole file for (found by the `colour` fuzz target).
+    pub drop_png_chunks: Vec<Range<usize>>,
 }
 
 /// Reads the colour description out of the container without decoding anything. Profiles over
@@ -49,12 +50,12 @@ pub(crate) fn find(bytes: &[u8], format: Format) -> Found {
     match format {
         Format::Jpeg => Found {
             embedded: jpeg_icc(bytes).map(Embedded::Icc),
-            drop_png_chunk: None,
+            drop_png_chunks: Vec::new(),
         },
         Format::Png => png_colour(bytes),
         Format::WebP => Found {
             embedded: webp_icc(bytes).map(Embedded::Icc),
-            drop_png_chunk: None,
+            drop_png_chunks: Vec::new(),
         },
         Format::Gif | Format::Bmp => Found::default(),
     }
@@ -131,10 +132,12 @@ fn png_colour(b: &[u8]) -> Found {
         let data = b.get(pos + 8..end - 4);
         match (kind, data) {
             (b"IDAT" | b"IEND", _) => break,
-            (b"cICP", Some(&[p, t, m, f])) => cicp = Some([p, t, m, f]),
+            // What the png crate accepts: matrix 0 (RGB) and a 0/1 range flag, once.
+            (b"cICP", Some(&[p, t, 0, f @ (0 | 1)])) if cicp.is_none() => cicp = Some([p, t, 0, f]),
+            (b"cICP", _) => found.drop_png_chunks.push(pos..end),
             (b"iCCP", Some(data)) if found.embedded.is_none() => match inflate_iccp(data) {
                 Inflated::Profile(p) => found.embedded = Some(Embedded::Icc(p)),
-                Inflated::TooLarge => found.drop_png_chunk = Some(pos..end),
+                Inflated::TooLarge => found.drop_png_chunks.push(pos..end),
                 Inflated::Malformed => {}
             },
             _ => {}

@@ -64,9 +64,10 @@ pub(crate) fn decode(
             orientation: header.orientation.unwrap_or(Orientation::NoTransforms),
         });
     }
-    let bytes = match found.drop_png_chunk {
-        Some(chunk) => Cow::Owned(without(bytes, chunk)),
-        None => Cow::Borrowed(bytes),
+    let bytes = if found.drop_png_chunks.is_empty() {
+        Cow::Borrowed(bytes)
+    } else {
+        Cow::Owned(without(bytes, &found.drop_png_chunks))
     };
     let decoded = decode_other(&bytes, probe.format, limits, embedded)?;
     if decoded.image.dimensions() != (probe.width, probe.height) {
@@ -76,12 +77,15 @@ pub(crate) fn decode(
     Ok(decoded)
 }
 
-/// `bytes` without the byte range `cut`.
-fn without(bytes: &[u8], cut: std::ops::Range<usize>) -> Vec<u8> {
-    let (head, tail) = (bytes.get(..cut.start), bytes.get(cut.end..));
-    let mut out = Vec::with_capacity(bytes.len().saturating_sub(cut.len()));
-    out.extend_from_slice(head.unwrap_or(bytes));
-    out.extend_from_slice(tail.unwrap_or_default());
+/// `bytes` without the byte ranges `cuts` (in order, not overlapping).
+fn without(bytes: &[u8], cuts: &[std::ops::Range<usize>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut from = 0;
+    for cut in cuts {
+        out.extend_from_slice(bytes.get(from..cut.start).unwrap_or_default());
+        from = from.max(cut.end);
+    }
+    out.extend_from_slice(bytes.get(from..).unwrap_or_default());
     out
 }
 

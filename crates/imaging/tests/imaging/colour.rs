@@ -301,3 +301,20 @@ fn mutated_profiles_never_refuse_the_image() {
         assert!(process(&png, &small).is_ok(), "round {round}: PNG refused");
     }
 }
+
+#[test]
+fn colour_fuzz_findings_stay_fixed() {
+    // fuzz/fuzz_targets/colour.rs inputs: a selector byte, then the colour description.
+    // cICP [0, 0, 1, 164] (matrix 1, range flag 164): the png crate refuses a file for such a
+    // chunk, so the decoder is now given the file without it.
+    let finding = fixture("fuzz-colour/colour-cicp-bad-range-flag.bin");
+    assert_eq!(finding[0] % 5, 4, "a cICP input");
+    let png = fixture("colour-srgb-160x100.png");
+    let mut chunk = 4u32.to_be_bytes().to_vec();
+    chunk.extend_from_slice(b"cICP");
+    chunk.extend_from_slice(&finding[1..5]);
+    let crc = crate::common::crc32(&chunk[4..]);
+    chunk.extend_from_slice(&crc.to_be_bytes());
+    let tagged = [&png[..33], &chunk[..], &png[33..]].concat();
+    assert!(renditions(&tagged) == renditions(&png));
+}
