@@ -1,12 +1,16 @@
 //! Decoding to 8-bit sRGB RGB. JPEG goes through `jpeg-decoder` so it can be
 //! shrunk in the DCT domain while decoding (much faster and smaller than decoding
 //! at full size and resizing); everything else goes through the `image` crate.
+//! Colour conversion ([`colour`]) happens here, on the decoded samples: at the reduced
+//! size, and before 16-bit samples are reduced to 8 bits.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
+use crate::colour::{self, Embedded, Space};
 use crate::detect::Format;
 use crate::probe::Header;
 use crate::{ImageError, Limits, Options};
@@ -44,19 +48,45 @@ pub(crate) fn decode(
     limits: &Limits,
 ) -> Result<Decoded, ImageError> {
     let probe = &header.probe;
+    let found = colour::find(bytes, probe.format);
+    let embedded = found.embedded.as_ref();
     if probe.format == Format::Jpeg {
-        let image = decode_jpeg(bytes, probe.width, probe.height, jpeg_scale, limits)?;
+        let image = decode_jpeg(
+            bytes,
+            probe.width,
+            probe.height,
+            jpeg_scale,
+            limits,
+            embedded,
+        )?;
         return Ok(Decoded {
             image,
             orientation: header.orientation.unwrap_or(Orientation::NoTransforms),
         });
     }
-    let decoded = decode_other(bytes, probe.format, limits)?;
+    let bytes = if found.drop_png_chunks.is_empty() {
+        Cow::Borrowed(bytes)
+    } else {
+        Cow::Owned(without(bytes, &found.drop_png_chunks))
+    };
+    let decoded = decode_other(&bytes, probe.format, limits, embedded)?;
     if decoded.image.dimensions() != (probe.width, probe.height) {
         // The header we checked against the limits must describe what was decoded.
         return Err(ImageError::corrupt("decoded size differs from the header"));
     }
     Ok(decoded)
+}
+
+/// `bytes` without the byte ranges `cuts` (in order, not overlapping).
+fn without(bytes: &[u8], cuts: &[std::ops::Range<usize>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut from = 0;
+    for cut in cuts {
+        out.extend_from_slice(bytes.get(from..cut.start).unwrap_or_default());
+        from = from.max(cut.end);
+    }
+    out.extend_from_slice(bytes.get(from..).unwrap_or_default());
+    out
 }
 
 fn decode_jpeg(
@@ -65,6 +95,7 @@ fn decode_jpeg(
     height: u32,
     scale: u32,
     limits: &Limits,
+    embedded: Option<&Embedded>,
 ) -> Result<RgbImage, ImageError> {
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     // Second line of defence behind the header check: CMYK is 4 bytes a pixel.
@@ -78,7 +109,7 @@ fn decode_jpeg(
     }
     // `decode` only returns Ok after reading the EOI marker, so truncated files
     // fail here instead of being padded with grey.
-    let data = decoder.decode().map_err(jpeg_error)?;
+    let mut data = decoder.decode().map_err(jpeg_error)?;
     let info = decoder
         .info()
         .ok_or_else(|| ImageError::corrupt("JPEG decoder returned no frame"))?;
@@ -93,8 +124,15 @@ fn decode_jpeg(
         return Err(ImageError::corrupt("JPEG decoder returned a short buffer"));
     }
     let rgb = match info.pixel_format {
-        P::RGB24 => data,
-        P::L8 => data.iter().flat_map(|&l| [l, l, l]).collect(),
+        P::RGB24 => {
+            if let Some(c) = colour::conversion(embedded, Space::Rgb) {
+                c.rgb8_in_place(&mut data, false);
+            }
+            data
+        }
+        P::L8 => colour::conversion(embedded, Space::Gray)
+            .and_then(|c| c.gray8_to_rgb8(&data, false))
+            .unwrap_or_else(|| data.iter().flat_map(|&l| [l, l, l]).collect()),
         P::L16 => data
             .chunks_exact(2)
             .flat_map(|c| {
@@ -102,15 +140,17 @@ fn decode_jpeg(
                 [l, l, l]
             })
             .collect(),
-        P::CMYK32 => cmyk_to_rgb(&data),
+        P::CMYK32 => colour::conversion(embedded, Space::Cmyk)
+            .and_then(|c| c.cmyk8_to_rgb8(&data))
+            .unwrap_or_else(|| cmyk_to_rgb(&data)),
     };
     RgbImage::from_raw(w, h, rgb).ok_or_else(|| ImageError::corrupt("JPEG buffer size mismatch"))
 }
 
 /// `jpeg-decoder` undoes Adobe's inverted storage (and the YCCK transform), so
-/// each pixel arrives as ink amounts: 0 = no ink. Without an ICC-managed
-/// conversion the usual naive model is good enough for an avatar:
-/// R = (1 − C)(1 − K).
+/// each pixel arrives as ink amounts: 0 = no ink, as ICC CMYK profiles read them.
+/// The naive model R = (1 − C)(1 − K) is only the last resort, for when even the
+/// built-in CMYK profile cannot be used.
 fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
     let mul = |a: u8, b: u8| ((u32::from(255 - a) * u32::from(255 - b) + 127) / 255) as u8;
     cmyk.chunks_exact(4)
@@ -132,7 +172,12 @@ fn jpeg_error(e: jpeg_decoder::Error) -> ImageError {
     ImageError::corrupt(detail)
 }
 
-fn decode_other(bytes: &[u8], format: Format, limits: &Limits) -> Result<Decoded, ImageError> {
+fn decode_other(
+    bytes: &[u8],
+    format: Format,
+    limits: &Limits,
+    embedded: Option<&Embedded>,
+) -> Result<Decoded, ImageError> {
     let image_format = match format {
         Format::Png => ImageFormat::Png,
         Format::Gif => ImageFormat::Gif,
@@ -151,7 +196,10 @@ fn decode_other(bytes: &[u8], format: Format, limits: &Limits) -> Result<Decoded
     let mut decoder = reader.into_decoder().map_err(|e| image_error(name, e))?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     // GIF and animated WebP: `from_decoder` reads the first frame only.
-    let dynamic = DynamicImage::from_decoder(decoder).map_err(|e| image_error(name, e))?;
+    let mut dynamic = DynamicImage::from_decoder(decoder).map_err(|e| image_error(name, e))?;
+    if let Some(c) = colour::conversion(embedded, colour::space_of(&dynamic)) {
+        dynamic = c.apply(dynamic);
+    }
     Ok(Decoded {
         image: flatten(dynamic),
         orientation,

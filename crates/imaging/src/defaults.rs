@@ -57,3 +57,9 @@ pub const OTHER_BYTES_PER_PIXEL: u64 = 8;
 /// 9 MiB), resize scratch and encoder buffers. Small inputs peak near 4 MB in all
 /// (tests/working_set.rs).
 pub const RENDITION_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Largest embedded colour profile (ICC) that is read, in bytes. Real ones are 0.5–60 KB
+/// (matrix/curve profiles under 4 KB, CMYK tables tens of KB; a few camera and printer
+/// profiles reach a few hundred KB). A larger one is ignored, unread and uninflated, and the
+/// image is taken as sRGB.
+pub const MAX_PROFILE_BYTES: usize = 1 << 20;

@@ -4,18 +4,21 @@
 //!
 //! Stages, one module each: [`detect`](detect()) (magic bytes) → [`probe`]
 //! (header-only dimensions, frame count and [`Limits`]) → decode (JPEG
-//! shrink-on-load; first frame only for GIF/WebP) → orient (EXIF orientation
+//! shrink-on-load; first frame only for GIF/WebP) → colour (embedded ICC profile or
+//! PNG cICP to sRGB, on the decoded samples) → orient (EXIF orientation
 //! applied to the pixels) → crop (requested box, else centred square) → resize
 //! (Lanczos3) → encode (JPEG, no metadata).
 //!
 //! Output rules worth knowing:
 //! * Every rendition is a JPEG, which has no alpha channel: **transparent pixels
 //!   are composited onto white**.
-//! * Output is 8-bit sRGB RGB. 16-bit inputs are reduced to 8 bits, palettes and
-//!   greyscale expanded, CMYK converted with the naive ink model (no ICC).
+//! * Output is 8-bit sRGB RGB. Embedded colour descriptions are honoured (converted
+//!   to sRGB, 16-bit inputs before they are reduced to 8 bits); CMYK without a
+//!   profile is read as FOGRA39. Palettes and greyscale are expanded.
 //! * No metadata survives: no EXIF (so no GPS), XMP, IPTC, ICC profile or comment.
 //! * Deterministic: the same bytes and options give byte-identical renditions.
 
+mod colour;
 mod crop;
 mod decode;
 pub mod defaults;

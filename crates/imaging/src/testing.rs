@@ -115,3 +115,137 @@ pub fn small_options(data: &[u8]) -> Options {
         crop,
     }
 }
+
+/// CIELAB (D65 white) of an 8-bit sRGB colour.
+pub fn srgb_to_lab(rgb: [u8; 3]) -> [f64; 3] {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let (r, g, b) = (lin(rgb[0]), lin(rgb[1]), lin(rgb[2]));
+    let x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047;
+    let y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b;
+    let z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883;
+    let f = |t: f64| {
+        if t > 216.0 / 24389.0 {
+            t.cbrt()
+        } else {
+            (24389.0 / 27.0 * t + 16.0) / 116.0
+        }
+    };
+    let (fx, fy, fz) = (f(x), f(y), f(z));
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+/// CIEDE2000 colour difference (Sharma, Wu and Dalal 2005; kL = kC = kH = 1).
+pub fn delta_e00(lab1: [f64; 3], lab2: [f64; 3]) -> f64 {
+    use std::f64::consts::PI;
+    let [l1, a1, b1] = lab1;
+    let [l2, a2, b2] = lab2;
+    let c_bar = ((a1.hypot(b1)) + (a2.hypot(b2))) / 2.0;
+    let g = 0.5 * (1.0 - (c_bar.powi(7) / (c_bar.powi(7) + 25f64.powi(7))).sqrt());
+    let (a1p, a2p) = (a1 * (1.0 + g), a2 * (1.0 + g));
+    let (c1p, c2p) = (a1p.hypot(b1), a2p.hypot(b2));
+    let hue = |b: f64, a: f64| {
+        if b == 0.0 && a == 0.0 {
+            0.0
+        } else {
+            let h = b.atan2(a).to_degrees();
+            if h < 0.0 {
+                h + 360.0
+            } else {
+                h
+            }
+        }
+    };
+    let (h1p, h2p) = (hue(b1, a1p), hue(b2, a2p));
+    let dl = l2 - l1;
+    let dc = c2p - c1p;
+    let dh = if c1p * c2p == 0.0 {
+        0.0
+    } else if (h2p - h1p).abs() <= 180.0 {
+        h2p - h1p
+    } else if h2p - h1p > 180.0 {
+        h2p - h1p - 360.0
+    } else {
+        h2p - h1p + 360.0
+    };
+    let dhh = 2.0 * (c1p * c2p).sqrt() * (dh.to_radians() / 2.0).sin();
+    let l_bar = (l1 + l2) / 2.0;
+    let cp_bar = (c1p + c2p) / 2.0;
+    let hp_bar = if c1p * c2p == 0.0 {
+        h1p + h2p
+    } else if (h1p - h2p).abs() <= 180.0 {
+        (h1p + h2p) / 2.0
+    } else if h1p + h2p < 360.0 {
+        (h1p + h2p + 360.0) / 2.0
+    } else {
+        (h1p + h2p - 360.0) / 2.0
+    };
+    let t = 1.0 - 0.17 * (hp_bar - 30.0).to_radians().cos()
+        + 0.24 * (2.0 * hp_bar).to_radians().cos()
+        + 0.32 * (3.0 * hp_bar + 6.0).to_radians().cos()
+        - 0.20 * (4.0 * hp_bar - 63.0).to_radians().cos();
+    let d_theta = 30.0 * (-((hp_bar - 275.0) / 25.0).powi(2)).exp();
+    let rc = 2.0 * (cp_bar.powi(7) / (cp_bar.powi(7) + 25f64.powi(7))).sqrt();
+    let sl = 1.0 + 0.015 * (l_bar - 50.0).powi(2) / (20.0 + (l_bar - 50.0).powi(2)).sqrt();
+    let sc = 1.0 + 0.045 * cp_bar;
+    let sh = 1.0 + 0.015 * cp_bar * t;
+    let rt = -(2.0 * d_theta * PI / 180.0).sin() * rc;
+    ((dl / sl).powi(2) + (dc / sc).powi(2) + (dhh / sh).powi(2) + rt * (dc / sc) * (dhh / sh))
+        .sqrt()
+}
+
+/// Mean CIEDE2000 difference between two same-sized interleaved 8-bit sRGB images.
+pub fn mean_delta_e00(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "images of the same size");
+    let n = a.len() / 3;
+    let sum: f64 = a
+        .chunks_exact(3)
+        .zip(b.chunks_exact(3))
+        .map(|(p, q)| {
+            delta_e00(
+                srgb_to_lab([p[0], p[1], p[2]]),
+                srgb_to_lab([q[0], q[1], q[2]]),
+            )
+        })
+        .sum();
+    sum / n as f64
+}
+
+/// Mean CIELAB chroma (√(a² + b²)) of an interleaved 8-bit sRGB image.
+pub fn mean_chroma(rgb: &[u8]) -> f64 {
+    let n = rgb.len() / 3;
+    let sum: f64 = rgb
+        .chunks_exact(3)
+        .map(|p| {
+            let [_, a, b] = srgb_to_lab([p[0], p[1], p[2]]);
+            a.hypot(b)
+        })
+        .sum();
+    sum / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delta_e00_matches_sharmas_test_data() {
+        // Pairs 1, 7 and 17 of Sharma, Wu and Dalal's published CIEDE2000 test data.
+        let cases = [
+            ([50.0, 2.6772, -79.7751], [50.0, 0.0, -82.7485], 2.0425),
+            ([50.0, 0.0, 0.0], [50.0, -1.0, 2.0], 2.3669),
+            ([50.0, 2.5, 0.0], [73.0, 25.0, -18.0], 27.1492),
+        ];
+        for (a, b, want) in cases {
+            let got = delta_e00(a, b);
+            assert!((got - want).abs() < 1e-4, "{a:?} {b:?}: {got} vs {want}");
+        }
+        assert!(srgb_to_lab([255, 255, 255])[0] > 99.99);
+    }
+}

@@ -168,13 +168,14 @@ fn cmyk_jpeg_has_plausible_colours() {
         data: reference.into_raw(),
     }
     .mean();
+    // Pillow wrote this file with its naive RGB → CMYK formula and no profile; it is now read
+    // as FOGRA39 (see colour.rs for the exact checks against lcms2), which lands within a few
+    // levels of the photo it came from, not exactly on it.
     for c in 0..3 {
         assert!(
             (ours[c] - reference[c]).abs() < 25.0,
             "channel {c}: ours {ours:?} vs reference {reference:?}"
         );
-        // An inverted decode would land near 255 - reference.
-        assert!((ours[c] - (255.0 - reference[c])).abs() > (ours[c] - reference[c]).abs());
     }
 }
 
