@@ -11,6 +11,7 @@ mod common;
 mod counting;
 
 use common::*;
+use portrait_imaging::testing::jpeg_with_icc;
 use portrait_imaging::{process, working_set_bytes, Options};
 
 #[global_allocator]

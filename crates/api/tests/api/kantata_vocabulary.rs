@@ -32,15 +32,18 @@ const LEVELS: [&str; 6] = [
     "account_admin",
 ];
 
+/// The matrix's users in id order: every permission, no membership, the two aliases.
+fn viewers() -> impl Iterator<Item = &'static str> {
+    PERMISSIONS
+        .iter()
+        .copied()
+        .chain(["(none)", "report_viewer", "time_approver"])
+}
+
 fn matrix_fixture() -> String {
     let mut users = Vec::new();
     let mut memberships = Vec::new();
-    let with_alias =
-        PERMISSIONS
-            .iter()
-            .copied()
-            .chain(["(none)", "report_viewer", "time_approver"]);
-    for (i, permission) in with_alias.enumerate() {
+    for (i, permission) in viewers().enumerate() {
         let id = 300 + i as i64;
         users.push(
             json!({"id": id, "account_id": 3, "full_name": format!("User {permission}"),
@@ -113,12 +116,7 @@ async fn every_permission_sees_exactly_the_levels_it_reaches() {
         let app = TestApp::spawn(backend).await;
         let fixture = Fixture::from_json(&matrix_fixture()).expect("fixture");
         app.store.import(&fixture).await.expect("import");
-        let viewers =
-            PERMISSIONS
-                .iter()
-                .copied()
-                .chain(["(none)", "report_viewer", "time_approver"]);
-        for (i, viewer) in viewers.enumerate() {
+        for (i, viewer) in viewers().enumerate() {
             let id = 300 + i as i64;
             app.store
                 .create_token(UserId(id), &PlainToken::new(token(id)).hash())

@@ -127,45 +127,9 @@ impl XorShift {
     }
 }
 
-/// `jpeg` with `icc` in APP2 chunks right after SOI (any APP2 ICC it had is kept after them, so
-/// pass an untagged file).
-pub fn jpeg_with_icc(jpeg: &[u8], icc: &[u8]) -> Vec<u8> {
-    let chunks: Vec<&[u8]> = icc.chunks(65_519).collect();
-    let mut out = jpeg[..2].to_vec();
-    for (i, chunk) in chunks.iter().enumerate() {
-        out.extend_from_slice(&[0xFF, 0xE2]);
-        out.extend_from_slice(&((chunk.len() + 16) as u16).to_be_bytes());
-        out.extend_from_slice(b"ICC_PROFILE\0");
-        out.extend_from_slice(&[(i + 1) as u8, chunks.len() as u8]);
-        out.extend_from_slice(chunk);
-    }
-    out.extend_from_slice(&jpeg[2..]);
-    out
-}
-
-pub fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 /// `png` with an `iCCP` chunk holding `icc` right after IHDR.
 pub fn png_with_icc(png: &[u8], icc: &[u8]) -> Vec<u8> {
     let mut data = b"test\0\0".to_vec();
     data.extend_from_slice(&fdeflate::compress_to_vec(icc));
-    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
-    chunk.extend_from_slice(b"iCCP");
-    chunk.extend_from_slice(&data);
-    chunk.extend_from_slice(&crc32(&chunk[4..]).to_be_bytes());
-    let ihdr_end = 8 + 8 + 13 + 4;
-    [&png[..ihdr_end], &chunk[..], &png[ihdr_end..]].concat()
+    portrait_imaging::testing::png_with_chunk(png, b"iCCP", &data)
 }

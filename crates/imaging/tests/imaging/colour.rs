@@ -5,7 +5,8 @@
 use portrait_imaging::testing::{jpeg_markers, mean_chroma, mean_delta_e00};
 use portrait_imaging::{process, Options};
 
-use crate::common::{decode_jpeg, fixture, jpeg_with_icc, png_with_icc};
+use crate::common::{decode_jpeg, fixture, png_with_icc};
+use portrait_imaging::testing::jpeg_with_icc;
 
 /// Every rendition of `name`, decoded, at JPEG quality `quality`.
 fn decoded(name: &str, quality: u8) -> Vec<Vec<u8>> {
@@ -313,7 +314,7 @@ fn colour_fuzz_findings_stay_fixed() {
     let mut chunk = 4u32.to_be_bytes().to_vec();
     chunk.extend_from_slice(b"cICP");
     chunk.extend_from_slice(&finding[1..5]);
-    let crc = crate::common::crc32(&chunk[4..]);
+    let crc = portrait_imaging::testing::crc32(&chunk[4..]);
     chunk.extend_from_slice(&crc.to_be_bytes());
     let tagged = [&png[..33], &chunk[..], &png[33..]].concat();
     assert!(renditions(&tagged) == renditions(&png));
