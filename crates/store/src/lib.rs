@@ -27,7 +27,10 @@ use async_trait::async_trait;
 pub use error::StoreError;
 pub use fixture::{Fixture, FixtureError, ImportReport};
 pub use model::*;
-pub use query::{Includes, Order, Page, UserFilter, UserPage};
+pub use query::{
+    CustomValueMatch, Includes, Matching, Order, Page, ReferenceMatch, SkillMatch, UserFilter,
+    UserPage, ValueTest,
+};
 pub use sql::{postgres::PostgresStore, sqlite::SqliteStore};
 pub use token::{PlainToken, TokenHash};
 pub use update::{ExternalReferenceUpdate, SyncStatus, UserUpdate};

@@ -15,7 +15,7 @@ pub struct AccountMembership<'a> {
     /// `reports_viewer`, `project_lead`, `project_creator`, `collaborator`,
     /// `external_collaborator` or `punch_clock`.
     pub permission: &'a str,
-    pub administrator: bool,
+    pub is_administrator: bool,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Time,
     #[schema(value_type = String, format = DateTime)]
@@ -30,7 +30,7 @@ impl<'a> AccountMembership<'a> {
             account_id: Id(m.account_id),
             user_id: Id(m.user_id),
             permission: &m.permission,
-            administrator: m.permission == "administrator",
+            is_administrator: m.permission == "administrator",
             created_at: Time(m.created_at),
             updated_at: Time(m.updated_at),
             id: Id(m.id),

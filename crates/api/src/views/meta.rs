@@ -8,7 +8,9 @@ use crate::params::{Paging, DEFAULT_PAGE_SIZE};
 pub struct Meta {
     pub count: u64,
     pub page_count: u64,
-    pub page_number: u64,
+    /// The `page` parameter as given (Kantata echoes it, even past the last page); 0 when
+    /// nothing matched.
+    pub page_number: i64,
     pub page_size: u64,
 }
 
@@ -24,20 +26,12 @@ impl Meta {
     }
 
     pub fn list(total: u64, paging: &Paging) -> Self {
-        let size = paging.page.limit;
-        if total == 0 {
-            return Self {
-                count: 0,
-                page_count: 0,
-                page_number: 0,
-                page_size: size,
-            };
-        }
+        let matched = total > 0;
         Self {
             count: total,
-            page_count: total.div_ceil(size),
-            page_number: paging.page_number,
-            page_size: size,
+            page_count: total.div_ceil(paging.page_size),
+            page_number: if matched { paging.page_number } else { 0 },
+            page_size: paging.page_size,
         }
     }
 }

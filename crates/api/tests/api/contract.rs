@@ -5,13 +5,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-fn ids(body: &Value) -> Vec<&str> {
-    body["results"]
-        .as_array()
-        .map(|r| r.iter().filter_map(|e| e["id"].as_str()).collect())
-        .unwrap_or_default()
-}
-
 async fn list(app: &TestApp, query: &str) -> Value {
     let (status, body) = app
         .get(&format!("/api/v1/users?{query}"), Some(GRACE))
@@ -27,19 +20,21 @@ const ALL: [&str; 4] = ["10", "14", "12", "11"];
 async fn paging_parameters_are_read_as_ruby_to_i() {
     for backend in backends().await {
         let app = TestApp::spawn(backend).await;
-        for (query, expected, page_size) in [
-            ("page=two", &ALL[..], 20),
-            ("per_page=1.5", &ALL[..1], 1),
-            ("per_page=2abc&page=2x", &ALL[2..], 2),
-            ("per_page=%202", &ALL[..2], 2),
-            ("per_page=-3", &ALL[..], 20),
-            ("per_page=99999999999999999999", &ALL[..], 200),
-            // limit with offset: a limit below 1 is 1 (brainstem's calculate_limit).
-            ("limit=a&offset=1", &ALL[1..2], 1),
-            ("limit=2&offset=x", &ALL[..2], 2),
+        for (query, expected, page_number, page_size) in [
+            ("page=two", &ALL[..], 0, 20),
+            ("per_page=1.5", &ALL[..1], 1, 1),
+            ("per_page=2abc&page=2x", &ALL[2..], 2, 2),
+            ("per_page=%202", &ALL[..2], 1, 2),
+            ("per_page=-3", &ALL[..], 1, 20),
+            ("per_page=99999999999999999999", &ALL[..], 1, 200),
+            // limit with offset: a limit below 1 is 1 (brainstem's calculate_limit), and meta
+            // reports per_page's value, not the limit.
+            ("limit=a&offset=1", &ALL[1..2], 1, 20),
+            ("limit=2&offset=x&per_page=3", &ALL[..2], 1, 3),
         ] {
             let body = list(&app, query).await;
             assert_eq!(ids(&body), expected, "{}: {query}", app.backend);
+            assert_eq!(body["meta"]["page_number"], page_number, "{query}");
             assert_eq!(body["meta"]["page_size"], page_size, "{query}");
         }
         app.stop().await;

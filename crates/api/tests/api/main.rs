@@ -7,6 +7,7 @@
 mod auth_matrix;
 mod contract;
 mod faults;
+mod filters;
 mod helpers;
 mod hostile_requests;
 mod kantata_vocabulary;

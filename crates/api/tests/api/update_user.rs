@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 impl TestApp {
-    async fn put_json(&self, path: &str, as_user: i64, body: &Value) -> (u16, Value) {
+    pub(crate) async fn put_json(&self, path: &str, as_user: i64, body: &Value) -> (u16, Value) {
         let response = self
             .client
             .put(self.url(path))

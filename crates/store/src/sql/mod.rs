@@ -6,6 +6,7 @@ pub mod postgres;
 pub mod sqlite;
 pub(crate) mod text;
 mod upserts;
+mod user_search;
 mod user_update;
 
 /// Ids sorted and without repeats, for an `IN` list.

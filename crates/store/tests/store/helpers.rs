@@ -50,6 +50,7 @@ pub fn filter(viewer: Principal) -> UserFilter {
         ids: None,
         on_my_account: false,
         include_disabled: false,
+        matching: Default::default(),
         order: Order::Id,
         page: Page {
             offset: 0,

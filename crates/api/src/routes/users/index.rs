@@ -38,6 +38,7 @@ pub async fn index(
         ids: params::only(&query),
         on_my_account: query.boolean("on_my_account")?,
         include_disabled: query.boolean("show_disabled")?,
+        matching: params::matching(&query)?,
         order: params::order(&query),
         page: paging.page,
     };

@@ -26,6 +26,7 @@ pub async fn find_visible(
         ids: Some(vec![id]),
         on_my_account: false,
         include_disabled: true,
+        matching: Default::default(),
         order: Order::Id,
         page: Page {
             offset: 0,

@@ -287,3 +287,11 @@ pub fn error_of(body: &Value) -> (&str, &str) {
         error["message"].as_str().unwrap_or("<no message>"),
     )
 }
+
+/// The ids of a list's `results`, in order.
+pub fn ids(body: &Value) -> Vec<&str> {
+    body["results"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|e| e["id"].as_str()).collect())
+        .unwrap_or_default()
+}

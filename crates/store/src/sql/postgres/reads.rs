@@ -8,6 +8,8 @@ use crate::model::*;
 use crate::query::{Includes, Order, UserFilter, UserPage};
 use crate::sql::distinct;
 use crate::sql::text::{self, ByIds, USER_COLUMNS};
+use crate::sql::upserts::Value;
+use crate::sql::user_search::{user_search, Piece};
 use crate::StoreError;
 
 impl PostgresStore {
@@ -140,25 +142,27 @@ impl PostgresStore {
     }
 }
 
-/// `WHERE` clauses shared by the count and the page of a user search.
-fn push_user_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &UserFilter) {
-    query.push(" FROM users u WHERE u.account_id = ");
-    query.push_bind(filter.viewer.account_id);
-    if let Some(ids) = &filter.ids {
-        query.push(" AND u.id IN ");
-        push_id_list(query, ids.iter().map(|id| id.0));
+/// The search's text and values, as sqlx's builder wants them: every value bound.
+fn push_user_filter<'a>(query: &mut QueryBuilder<'a, Postgres>, filter: &'a UserFilter) {
+    for piece in user_search(filter).pieces {
+        match piece {
+            Piece::Sql(text) => {
+                query.push(text);
+            }
+            Piece::Bind(value) => push_value(query, value),
+        }
     }
-    if !filter.include_disabled {
-        query.push(" AND u.disabled = FALSE");
-    }
-    if filter.on_my_account {
-        query.push(
-            " AND EXISTS (SELECT 1 FROM account_memberships m \
-             WHERE m.user_id = u.id AND m.account_id = ",
-        );
-        query.push_bind(filter.viewer.account_id);
-        query.push(")");
-    }
+}
+
+fn push_value<'a>(query: &mut QueryBuilder<'a, Postgres>, value: Value<'a>) {
+    match value {
+        Value::Int(v) => query.push_bind(v),
+        Value::SmallInt(v) => query.push_bind(v),
+        Value::Text(v) => query.push_bind(v),
+        Value::Bool(v) => query.push_bind(v),
+        Value::MaybeBool(v) => query.push_bind(v),
+        Value::Time(v) => query.push_bind(v),
+    };
 }
 
 fn push_id_list(query: &mut QueryBuilder<'_, Postgres>, ids: impl Iterator<Item = i64>) {

@@ -23,6 +23,8 @@ use crate::model::*;
 use crate::query::{Includes, Order, UserFilter, UserPage};
 use crate::sql::distinct;
 use crate::sql::text::{self, ByIds, USER_COLUMNS};
+use crate::sql::upserts::Value;
+use crate::sql::user_search::{user_search, Piece};
 use crate::{StoreError, TokenHash};
 
 /// Connections kept open between reads; more are opened when more threads read at once.
@@ -114,7 +116,7 @@ impl DirectReads {
         self.with_connection(|r| {
             let counted = r.rows(
                 &format!("SELECT COUNT(*){clause}"),
-                &as_params(&params),
+                &bound(&params),
                 |row| row.get::<_, i64>(0),
             )?;
             let total = counted.first().copied().unwrap_or(0);
@@ -129,10 +131,10 @@ impl DirectReads {
                 Order::AlphabeticalAsc => "lower(u.full_name) ASC, u.id ASC",
                 Order::AlphabeticalDesc => "lower(u.full_name) DESC, u.id ASC",
             };
-            params.push(i64::try_from(filter.page.limit).unwrap_or(i64::MAX));
-            params.push(i64::try_from(filter.page.offset).unwrap_or(i64::MAX));
+            params.push(Value::Int(i64::try_from(filter.page.limit).ok()));
+            params.push(Value::Int(i64::try_from(filter.page.offset).ok()));
             let sql = format!("SELECT {USER_COLUMNS}{clause} ORDER BY {order} LIMIT ? OFFSET ?");
-            let users = r.rows(&sql, &as_params(&params), user)?;
+            let users = r.rows(&sql, &bound(&params), user)?;
             Ok(UserPage {
                 total: u64::try_from(total).unwrap_or(0),
                 users,
@@ -246,32 +248,20 @@ impl Reader<'_> {
     }
 }
 
-/// The `FROM … WHERE …` of a user search and its parameters, as `postgres/reads.rs` builds it.
-fn user_filter(filter: &UserFilter) -> (String, Vec<i64>) {
-    let mut clause = String::from(" FROM users u WHERE u.account_id = ?");
-    let mut params = vec![filter.viewer.account_id];
-    if let Some(ids) = &filter.ids {
-        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        if ids.is_empty() {
-            // No id can be 0 (fixtures refuse it); `IN ()` is a syntax error.
-            clause.push_str(" AND u.id IN (0)");
-        } else {
-            clause.push_str(" AND u.id IN ");
-            clause.push_str(&placeholders(ids.len()));
-            params.extend(ids);
+/// The search's text with `?` placeholders, and its values in order.
+fn user_filter(filter: &UserFilter) -> (String, Vec<Value<'_>>) {
+    let mut clause = String::new();
+    let mut values = Vec::new();
+    for piece in user_search(filter).pieces {
+        match piece {
+            Piece::Sql(text) => clause.push_str(text),
+            Piece::Bind(value) => {
+                clause.push('?');
+                values.push(value);
+            }
         }
     }
-    if !filter.include_disabled {
-        clause.push_str(" AND u.disabled = FALSE");
-    }
-    if filter.on_my_account {
-        clause.push_str(
-            " AND EXISTS (SELECT 1 FROM account_memberships m \
-             WHERE m.user_id = u.id AND m.account_id = ?)",
-        );
-        params.push(filter.viewer.account_id);
-    }
-    (clause, params)
+    (clause, values)
 }
 
 fn placeholders(n: usize) -> String {
@@ -282,6 +272,10 @@ fn placeholders(n: usize) -> String {
     }
     list.push(')');
     list
+}
+
+fn bound<'v>(values: &'v [Value<'_>]) -> Vec<&'v dyn ToSql> {
+    values.iter().map(|v| v as &dyn ToSql).collect()
 }
 
 fn as_params(values: &[i64]) -> Vec<&dyn ToSql> {

@@ -4,6 +4,10 @@ use portrait_store::{Includes, Order, Page, UserId};
 
 use crate::error::ApiError;
 
+mod matching;
+
+pub use matching::matching;
+
 /// The raw `key=value` pairs of a query string, decoded.
 #[derive(Debug, Default, Clone)]
 pub struct QueryPairs(Vec<(String, String)>);
@@ -42,13 +46,24 @@ impl QueryPairs {
     }
 
     pub fn boolean(&self, key: &str) -> Result<bool, ApiError> {
+        Ok(self.optional_boolean(key)?.unwrap_or(false))
+    }
+
+    /// `true`/`1` or `false`/`0`; absent or blank is `None`.
+    pub fn optional_boolean(&self, key: &str) -> Result<Option<bool>, ApiError> {
         match self.get(key) {
-            None | Some("") | Some("false") | Some("0") => Ok(false),
-            Some("true") | Some("1") => Ok(true),
+            None | Some("") => Ok(None),
+            Some("true") | Some("1") => Ok(Some(true)),
+            Some("false") | Some("0") => Ok(Some(false)),
             Some(_) => Err(ApiError::BadParameter(format!(
                 "parameter {key} must be true or false"
             ))),
         }
+    }
+
+    /// A value that is there and not blank.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.get(key).filter(|value| !value.trim().is_empty())
     }
 
     pub fn includes(&self) -> Includes {
@@ -101,7 +116,12 @@ impl OptionalFields {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paging {
     pub page: Page,
-    pub page_number: u64,
+    /// What `meta.page_number` reports: brainstem echoes `params.fetch(:page, 1).to_i`, so
+    /// `page=0` or `page=abc` report 0 and `limit`/`offset` do not change it.
+    pub page_number: i64,
+    /// What `meta.page_size` reports (and `page_count` divides by): brainstem's
+    /// `calculate_per_page`, the per_page value even when `limit`/`offset` chose the rows.
+    pub page_size: u64,
 }
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
@@ -110,29 +130,26 @@ impl Paging {
     /// `page`/`per_page`, overridden by `limit` with `offset` when both are given (as
     /// Kantata's brainstem does). Sizes below 1 mean the default; above the maximum, the maximum.
     pub fn from_query(query: &QueryPairs, max_page_size: u64) -> Self {
-        let size = |value: Option<i64>| match value {
+        let per_page = match query.integer("per_page") {
             Some(n) if n >= 1 => (n as u64).min(max_page_size),
             _ => DEFAULT_PAGE_SIZE,
         };
-        let limit = query.integer("limit");
-        let offset = query.integer("offset");
-        if let (Some(limit), Some(offset)) = (limit, offset) {
+        let page_number = query.get("page").map_or(1, ruby_to_i);
+        let page = match (query.integer("limit"), query.integer("offset")) {
             // Unlike per_page, a limit below 1 is 1, not the default.
-            let limit = (limit.max(1) as u64).min(max_page_size);
-            let offset = offset.max(0) as u64;
-            return Self {
-                page: Page { offset, limit },
-                page_number: offset / limit + 1,
-            };
-        }
-        let per_page = size(query.integer("per_page"));
-        let page_number = query.integer("page").filter(|&p| p >= 1).unwrap_or(1) as u64;
-        Self {
-            page: Page {
-                offset: (page_number - 1).saturating_mul(per_page),
+            (Some(limit), Some(offset)) => Page {
+                offset: offset.max(0) as u64,
+                limit: (limit.max(1) as u64).min(max_page_size),
+            },
+            _ => Page {
+                offset: (page_number.max(1) as u64 - 1).saturating_mul(per_page),
                 limit: per_page,
             },
+        };
+        Self {
+            page,
             page_number,
+            page_size: per_page,
         }
     }
 }
@@ -187,15 +204,20 @@ pub fn order(query: &QueryPairs) -> Order {
 /// (`only=5,x` is `only=5`; `only=x` matches nobody). An id too large for any record is dropped
 /// too.
 pub fn only(query: &QueryPairs) -> Option<Vec<UserId>> {
-    let list = query.get("only").filter(|l| !l.trim().is_empty())?;
-    let mut ids: Vec<UserId> = Vec::new();
+    Some(id_list(query, "only")?.into_iter().map(UserId).collect())
+}
+
+/// An `id,id,id` list read as `only` is.
+fn id_list(query: &QueryPairs, key: &str) -> Option<Vec<i64>> {
+    let list = query.text(key)?;
+    let mut ids: Vec<i64> = Vec::new();
     for item in list.split(',') {
         if item.is_empty() || !item.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
         if let Ok(id) = item.parse() {
-            if !ids.contains(&UserId(id)) {
-                ids.push(UserId(id));
+            if !ids.contains(&id) {
+                ids.push(id);
             }
         }
     }
@@ -265,9 +287,26 @@ mod tests {
             }
         );
         // Ruby's to_i: never an error.
-        assert_eq!(paging("page=x").page_number, 1);
+        assert_eq!(paging("page=x").page.offset, 0);
         assert_eq!(paging("page=2x&per_page=5").page.offset, 5);
         assert_eq!(paging("per_page=abc").page.limit, 20);
+    }
+
+    #[test]
+    fn meta_reports_what_brainstem_reports() {
+        let reported = |q: &str| {
+            let paging = paging(q);
+            (paging.page_number, paging.page_size)
+        };
+        assert_eq!(reported(""), (1, 20));
+        assert_eq!(reported("page=0"), (0, 20));
+        assert_eq!(reported("page=x&per_page=7"), (0, 7));
+        assert_eq!(reported("page="), (0, 20));
+        assert_eq!(reported("page=-3"), (-3, 20));
+        assert_eq!(reported("page=4&per_page=500"), (4, 200));
+        // limit/offset choose the rows but not what meta says about them.
+        assert_eq!(reported("limit=3&offset=7"), (1, 20));
+        assert_eq!(reported("page=2&per_page=5&limit=3&offset=7"), (2, 5));
     }
 
     #[test]
