@@ -9,6 +9,7 @@ mod auth;
 pub mod config;
 pub mod error;
 mod middleware;
+mod page;
 pub mod openapi;
 pub mod params;
 pub mod photo_urls;
