@@ -10,6 +10,7 @@ mod faults;
 mod helpers;
 mod hostile_requests;
 mod kantata_vocabulary;
+mod page;
 mod profile_photo;
 mod reads;
 mod resilience;

@@ -177,7 +177,7 @@
         sessionStorage.removeItem(TOKEN_KEY);
         state.token = null;
         showSignIn();
-        showError(`${failure.message}. Check the token and sign in again.`);
+        showError(`${failure.message.replace(/\.$/, '')}. Check the token and sign in again.`);
       } else {
         showError(failure.message);
       }
