@@ -11,7 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::Method;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -175,6 +177,40 @@ impl Browser {
 
     pub async fn click(&self, id: &str) {
         self.by_test_id(id).await.click().await.expect("clicks");
+    }
+
+    /// Types `keys` (characters, or `Key`s as chars) wherever the focus is, as a person would;
+    /// with `shift`, Shift is held down throughout.
+    pub async fn press(&self, keys: &str, shift: bool) {
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        if shift {
+            actions = actions.then(KeyAction::Down {
+                value: char::from(Key::Shift),
+            });
+        }
+        for value in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value })
+                .then(KeyAction::Up { value });
+        }
+        if shift {
+            actions = actions.then(KeyAction::Up {
+                value: char::from(Key::Shift),
+            });
+        }
+        self.client.perform_actions(actions).await.expect("keys");
+    }
+
+    /// Presses Tab until the element with `test_id` has the focus (at most `tabs` times).
+    pub async fn tab_to(&self, test_id: &str, tabs: usize) {
+        let focused = format!("return document.activeElement.dataset.testid === '{test_id}'");
+        for _ in 0..tabs {
+            self.press(&Key::Tab.to_string(), false).await;
+            if self.js(&focused).await == Value::Bool(true) {
+                return;
+            }
+        }
+        panic!("{}: Tab never reached [data-testid={test_id}]", self.test);
     }
 
     /// Picks `file` in the page's file input, as the file chooser would.
