@@ -36,6 +36,8 @@
     cropHelp: $('crop-help'),
     cropValues: $('crop-values'),
     upload: $('upload'),
+    uploadActions: $('upload-actions'),
+    dangerZone: $('danger-zone'),
     cancel: $('cancel'),
     progress: $('progress'),
     renditions: $('renditions'),
@@ -74,12 +76,20 @@
 
   // ---- messages ------------------------------------------------------------------------------
 
-  function showError(message) {
+  // Messages appear next to what they are about (after `near`), else at the top of the page.
+  function place(message, near) {
+    if (near) near.after(message);
+    else document.querySelector('main').prepend(message);
+  }
+
+  function showError(message, near = null) {
+    place(el.error, near);
     el.error.textContent = message;
     if (message) el.status.textContent = '';
   }
 
-  function showStatus(message) {
+  function showStatus(message, near = null) {
+    place(el.status, near);
     el.status.textContent = message;
   }
 
@@ -501,7 +511,7 @@
       const body = parseJson(xhr.responseText);
       if (xhr.status < 200 || xhr.status >= 300) {
         el.progress.hidden = true;
-        showError(messageOf(xhr.status, body));
+        showError(messageOf(xhr.status, body), el.uploadActions);
         return;
       }
       el.progress.value = 100;
@@ -514,13 +524,16 @@
       discardChoice();
       showPhoto(updated);
       showRenditions(updated);
-      showStatus(`Photo uploaded for ${updated.full_name}.`);
+      showStatus(`Photo uploaded for ${updated.full_name}.`, el.dropzone);
       if (state.admin) loadPeople(state.page);
     });
     xhr.addEventListener('error', () => {
       setBusy(false);
       el.progress.hidden = true;
-      showError('The upload did not reach the server. Check the connection and try again.');
+      showError(
+        'The upload did not reach the server. Check the connection and try again.',
+        el.uploadActions,
+      );
     });
     el.progress.value = 0;
     el.progress.hidden = false;
@@ -578,10 +591,10 @@
       const user = await refreshSubject();
       el.renditions.hidden = true;
       el.progress.hidden = true;
-      showStatus(`${user ? `${user.full_name}'s` : 'The'} photo is the default picture again.`);
+      showStatus(`${user ? `${user.full_name}'s` : 'The'} photo is the default picture again.`, el.dangerZone);
       if (state.admin) loadPeople(state.page);
     } catch (failure) {
-      showError(failure.message);
+      showError(failure.message, el.dangerZone);
     } finally {
       setBusy(false);
     }
