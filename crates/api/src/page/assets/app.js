@@ -689,5 +689,13 @@
     showSignIn();
   });
 
+  // A sign-in link opened in a tab that shows the page already only changes the fragment.
+  window.addEventListener('hashchange', () => {
+    if (new URLSearchParams(location.hash.slice(1)).has('token')) {
+      clearMessages();
+      start();
+    }
+  });
+
   start();
 })();

@@ -71,11 +71,22 @@ async fn the_page_and_its_assets_have_their_own_policy_and_the_api_keeps_its_own
 
 #[tokio::test]
 async fn photos_published_elsewhere_are_allowed_as_images_and_nothing_else() {
+    // Photo URLs then point elsewhere, so the server is reached at its own address.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
     let app = TestApp::spawn_with(Backend::sqlite_fs(), |config| {
+        config.listen = format!("127.0.0.1:{port}").parse().expect("address");
         config.public_url = Some("https://photos.example.test:8443/portrait".into());
     })
     .await;
-    let response = get(&app, "/").await;
+    let response = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(
         header(&response, "content-security-policy"),
         page_csp("https://photos.example.test:8443")
