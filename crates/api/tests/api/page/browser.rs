@@ -147,7 +147,9 @@ impl Browser {
 
     pub async fn text(&self, id: &str) -> String {
         let value = self
-            .js(&format!("return document.getElementById('{id}').textContent"))
+            .js(&format!(
+                "return document.getElementById('{id}').textContent"
+            ))
             .await;
         value.as_str().unwrap_or_default().trim().to_owned()
     }
@@ -162,7 +164,10 @@ impl Browser {
             }
             if Instant::now() > deadline {
                 let error = self.text("error").await;
-                panic!("{}: waited in vain for {what} (error shown: {error:?})", self.test);
+                panic!(
+                    "{}: waited in vain for {what} (error shown: {error:?})",
+                    self.test
+                );
             }
             tokio::time::sleep(Duration::from_millis(40)).await;
         }
@@ -254,7 +259,11 @@ impl Browser {
     /// The console's errors since the page was opened, except those containing one of
     /// `expected` (a refused upload is logged by Chromium as a failed resource load).
     pub async fn console_errors(&self, expected: &[&str]) -> Vec<String> {
-        let log = self.client.issue_cmd(BrowserLog).await.expect("browser log");
+        let log = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .expect("browser log");
         log.as_array()
             .into_iter()
             .flatten()
@@ -271,7 +280,11 @@ impl Browser {
         let client = self.client.clone();
         let _ = client.close().await;
         kill_group(&mut self.driver);
-        assert!(errors.is_empty(), "{}: console errors: {errors:#?}", self.test);
+        assert!(
+            errors.is_empty(),
+            "{}: console errors: {errors:#?}",
+            self.test
+        );
     }
 }
 
@@ -301,7 +314,10 @@ impl WebDriverCompatibleCommand for BrowserLog {
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (Method, Option<String>) {

@@ -53,7 +53,12 @@ async fn the_page_and_its_assets_have_their_own_policy_and_the_api_keeps_its_own
         assert_eq!(again.status(), 304, "{path}");
         assert_eq!(header(&again, "etag"), etag);
     }
-    for path in ["/api/v1/users/me", "/api/v1/openapi.json", "/healthz", "/nowhere"] {
+    for path in [
+        "/api/v1/users/me",
+        "/api/v1/openapi.json",
+        "/healthz",
+        "/nowhere",
+    ] {
         let response = app
             .client
             .get(app.url(path))
@@ -61,7 +66,11 @@ async fn the_page_and_its_assets_have_their_own_policy_and_the_api_keeps_its_own
             .send()
             .await
             .expect("request");
-        assert_eq!(header(&response, "content-security-policy"), API_CSP, "{path}");
+        assert_eq!(
+            header(&response, "content-security-policy"),
+            API_CSP,
+            "{path}"
+        );
     }
     let missing = get(&app, "/assets/app.js.map").await;
     assert_eq!(missing.status(), 404);
@@ -107,7 +116,9 @@ async fn the_page_has_no_inline_scripts_or_styles() {
     assert!(!html.contains("<style"), "inline style element");
     assert!(!html.contains(" style="), "inline style attribute");
     assert!(!has_event_handler_attribute(&html), "inline event handler");
-    for id in ["token", "file", "crop", "upload", "progress", "photo", "error", "delete"] {
+    for id in [
+        "token", "file", "crop", "upload", "progress", "photo", "error", "delete",
+    ] {
         assert!(html.contains(&format!("data-testid=\"{id}\"")), "hook {id}");
     }
     app.stop().await;

@@ -15,17 +15,25 @@ async fn every_state_fits_a_360_px_screen() {
     };
     browser.goto(&app.url("/")).await;
     browser
-        .wait_until("!document.getElementById('sign-in').hidden", "the sign-in form")
+        .wait_until(
+            "!document.getElementById('sign-in').hidden",
+            "the sign-in form",
+        )
         .await;
     assert_fits(&browser, "sign-in").await;
     browser.sign_in(&app, "/", ADA).await;
     browser
-        .wait_until("!document.getElementById('people').hidden", "the people list")
+        .wait_until(
+            "!document.getElementById('people').hidden",
+            "the people list",
+        )
         .await;
     assert_fits(&browser, "signed in").await;
     browser.screenshot("phone-signed-in", None).await;
     // A photo wider than the screen: the preview shrinks to fit and the crop box with it.
-    browser.choose_file(&fixture_path("quadrants-400x300.png")).await;
+    browser
+        .choose_file(&fixture_path("quadrants-400x300.png"))
+        .await;
     browser.wait_for_preview().await;
     assert_fits(&browser, "cropping").await;
     let box_width = browser
@@ -34,9 +42,15 @@ async fn every_state_fits_a_360_px_screen() {
     let preview_height = browser
         .js("return document.getElementById('preview').getBoundingClientRect().height")
         .await;
-    let (side, height) = (box_width.as_f64().expect("width"), preview_height.as_f64().expect("height"));
-    assert!((side - height).abs() < 1.0, "the box ({side}) is the preview's full height ({height})");
-    browser.screenshot("phone-cropping", Some("phone")).await;
+    let (side, height) = (
+        box_width.as_f64().expect("width"),
+        preview_height.as_f64().expect("height"),
+    );
+    assert!(
+        (side - height).abs() < 1.0,
+        "the box ({side}) is the preview's full height ({height})"
+    );
+    browser.screenshot("phone-cropping", None).await;
     browser.click("upload").await;
     browser
         .wait_until(
@@ -56,5 +70,9 @@ async fn assert_fits(browser: &browser::Browser, state: &str) {
     let width = browser
         .js("return [document.documentElement.scrollWidth, window.innerWidth]")
         .await;
-    assert_eq!(fits, Value::Bool(true), "{state}: [scrollWidth, innerWidth] = {width}");
+    assert_eq!(
+        fits,
+        Value::Bool(true),
+        "{state}: [scrollWidth, innerWidth] = {width}"
+    );
 }

@@ -15,13 +15,19 @@ async fn reset_asks_first_then_brings_back_the_default_picture() {
     browser.sign_in(&app, "/", GRACE).await;
     let photo_src = "document.querySelector('[data-testid=photo]').getAttribute('src')";
     browser
-        .wait_until(&format!("{photo_src} === '{uploaded}?size=288'"), "her photo")
+        .wait_until(
+            &format!("{photo_src} === '{uploaded}?size=288'"),
+            "her photo",
+        )
         .await;
 
     // Keeping it changes nothing.
     browser.click("delete").await;
     browser
-        .wait_until("document.getElementById('confirm').open", "the confirmation")
+        .wait_until(
+            "document.getElementById('confirm').open",
+            "the confirmation",
+        )
         .await;
     browser.screenshot("confirm-reset", None).await;
     browser
@@ -33,13 +39,19 @@ async fn reset_asks_first_then_brings_back_the_default_picture() {
         .await
         .expect("click");
     browser
-        .wait_until("!document.getElementById('confirm').open", "the dialog closed")
+        .wait_until(
+            "!document.getElementById('confirm').open",
+            "the dialog closed",
+        )
         .await;
     assert_eq!(app.photo_path(GRACE).await, uploaded);
 
     browser.click("delete").await;
     browser
-        .wait_until("document.getElementById('confirm').open", "the confirmation")
+        .wait_until(
+            "document.getElementById('confirm').open",
+            "the confirmation",
+        )
         .await;
     browser
         .client
@@ -56,7 +68,10 @@ async fn reset_asks_first_then_brings_back_the_default_picture() {
         )
         .await;
     let now = app.photo_path(GRACE).await;
-    assert!(now.ends_with("/images/default_profile_photo/default.png"), "{now}");
+    assert!(
+        now.ends_with("/images/default_profile_photo/default.png"),
+        "{now}"
+    );
     assert_eq!(
         browser.text("status").await,
         "Grace Hopper's photo is the default picture again."

@@ -23,7 +23,10 @@ async fn a_sign_in_link_keeps_its_token_in_the_tab_and_out_of_the_address_bar() 
         Value::String(token(ADA))
     );
     assert_eq!(browser.text("subject-name").await, "Ada Lovelace");
-    assert_eq!(browser.text("signed-in-name").await, "Signed in as Ada Lovelace");
+    assert_eq!(
+        browser.text("signed-in-name").await,
+        "Signed in as Ada Lovelace"
+    );
     // Her current photo is the default picture (a sized URL of her photo_path).
     let src = browser
         .by_test_id("photo")
@@ -61,12 +64,18 @@ async fn without_a_token_the_page_asks_for_one_and_refuses_a_wrong_one() {
     };
     browser.goto(&app.url("/")).await;
     browser
-        .wait_until("!document.getElementById('sign-in').hidden", "the sign-in form")
+        .wait_until(
+            "!document.getElementById('sign-in').hidden",
+            "the sign-in form",
+        )
         .await;
     browser.screenshot("asks-for-a-token", None).await;
     let field = browser.by_test_id("token").await;
     field.send_keys("not-a-token").await.expect("typed");
-    field.send_keys(&Key::Enter.to_string()).await.expect("submitted");
+    field
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("submitted");
     browser
         .wait_until(
             "document.querySelector('[data-testid=error]').textContent !== ''",
@@ -94,7 +103,10 @@ async fn without_a_token_the_page_asks_for_one_and_refuses_a_wrong_one() {
     );
     let field = browser.by_test_id("token").await;
     field.send_keys(&token(GRACE)).await.expect("typed");
-    field.send_keys(&Key::Enter.to_string()).await.expect("submitted");
+    field
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("submitted");
     browser
         .wait_until(
             "document.getElementById('subject-name').textContent === 'Grace Hopper'",

@@ -23,7 +23,11 @@ pub fn reference_square(original: &RgbImage, crop: (u32, u32, u32), size: u32) -
 /// Mean structural similarity of the two images' luma (BT.601) over 8×8 windows every
 /// 4 pixels, with the usual constants for 8-bit data (Wang et al. 2004).
 pub fn ssim(a: &RgbImage, b: &RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions(), "compared images differ in size");
+    assert_eq!(
+        a.dimensions(),
+        b.dimensions(),
+        "compared images differ in size"
+    );
     let (width, height) = a.dimensions();
     let luma = |image: &RgbImage| -> Vec<f64> {
         image

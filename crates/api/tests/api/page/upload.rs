@@ -109,7 +109,12 @@ async fn a_crop_moved_and_resized_with_the_mouse_is_the_region_served() {
     );
     let photo = app.photo_path(GRACE).await;
     assert!(photo.contains("/photos/"), "{photo}");
-    let src = browser.by_test_id("photo").await.attr("src").await.expect("src");
+    let src = browser
+        .by_test_id("photo")
+        .await
+        .attr("src")
+        .await
+        .expect("src");
     assert_eq!(src, Some(format!("{photo}?size=288")));
     let sizes = browser
         .js("return Array.from(document.querySelectorAll('#renditions img')).map(i => [i.naturalWidth, i.getAttribute('src')])")
@@ -131,7 +136,10 @@ async fn a_crop_moved_and_resized_with_the_mouse_is_the_region_served() {
     let centred = ssim(&rendition, &reference_square(&original, (70, 0, 180), 288));
     eprintln!("SSIM of the 288 rendition: chosen crop {chosen:.4}, centred square {centred:.4}");
     assert!(chosen >= 0.95, "SSIM {chosen} against the chosen crop");
-    assert!(centred < chosen - 0.1, "the centred square ({centred}) fits as well");
+    assert!(
+        centred < chosen - 0.1,
+        "the centred square ({centred}) fits as well"
+    );
     browser.finish(&[]).await;
     app.stop().await;
 }
@@ -191,10 +199,17 @@ async fn a_refused_file_shows_its_message_and_changes_nothing() {
     let before = app.photo_path(CHARLES).await;
     // What portrait says about this file, asked directly.
     let (status, body) = app
-        .upload_to("/api/v1/users/12/profile_photo", CHARLES, fixture("text-named.jpg"))
+        .upload_to(
+            "/api/v1/users/12/profile_photo",
+            CHARLES,
+            fixture("text-named.jpg"),
+        )
         .await;
     assert_eq!(status, 422, "{body}");
-    let message = body["errors"][0]["message"].as_str().expect("message").to_owned();
+    let message = body["errors"][0]["message"]
+        .as_str()
+        .expect("message")
+        .to_owned();
 
     let Some(mut browser) = browser::open("refused-file", Screen::Desktop).await else {
         return;
@@ -219,7 +234,12 @@ async fn a_refused_file_shows_its_message_and_changes_nothing() {
     assert_eq!(shown.to_lowercase(), message.to_lowercase());
     browser.screenshot("refused", Some("error")).await;
     assert_eq!(app.photo_path(CHARLES).await, before, "the photo stayed");
-    let src = browser.by_test_id("photo").await.attr("src").await.expect("src");
+    let src = browser
+        .by_test_id("photo")
+        .await
+        .attr("src")
+        .await
+        .expect("src");
     assert_eq!(src, Some(format!("{before}?size=288")));
     browser.finish(&["status of 422"]).await;
     app.stop().await;
