@@ -244,3 +244,34 @@ async fn a_refused_file_shows_its_message_and_changes_nothing() {
     browser.finish(&["status of 422"]).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_file_over_the_size_limit_shows_the_limit() {
+    let app = TestApp::spawn_with(Backend::sqlite_fs(), |config| {
+        config.photos.max_upload_bytes = 4_000;
+    })
+    .await;
+    let before = app.photo_path(GRACE).await;
+    let Some(mut browser) = browser::open("too-large", Screen::Desktop).await else {
+        return;
+    };
+    browser.sign_in(&app, "/", GRACE).await;
+    browser.choose_file(&fixture_path(PHOTO)).await;
+    browser.wait_for_preview().await;
+    browser.click("upload").await;
+    browser
+        .wait_until(
+            "document.querySelector('[data-testid=error]').textContent !== ''",
+            "the 413 message",
+        )
+        .await;
+    let shown = browser.text("error").await;
+    assert!(
+        shown.starts_with("This file is too large for the server") && shown.contains("4000-byte"),
+        "{shown:?}"
+    );
+    browser.screenshot("too-large", None).await;
+    assert_eq!(app.photo_path(GRACE).await, before);
+    browser.finish(&["status of 413"]).await;
+    app.stop().await;
+}
