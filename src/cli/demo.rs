@@ -1,4 +1,5 @@
-//! `serve --demo`: the demo account, fresh tokens, and commands that work when pasted.
+//! `serve --demo`: the demo account, fresh tokens, sign-in links for the page at `/`, and
+//! commands that work when pasted.
 
 use std::path::Path;
 
@@ -34,6 +35,8 @@ pub async fn seed_and_print(application: &Application, data_dir: &Path) -> anyho
         let token = PlainToken::generate();
         store.create_token(UserId(id), &token.hash()).await?;
         println!("  user {id:>2}  {who}\n           token {}", token.expose());
+        // The fragment never reaches the server (nor its logs); the page takes it from there.
+        println!("           open  {base}/#token={}", token.expose());
         first_token.get_or_insert(token);
     }
     if let Some(token) = first_token {

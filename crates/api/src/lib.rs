@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 mod middleware;
 pub mod openapi;
+mod page;
 pub mod params;
 pub mod photo_urls;
 pub mod presenter;

@@ -33,6 +33,8 @@ pub fn router(state: AppState) -> Router {
                 async move { Json(&*document).into_response() }
             }),
         )
+        // The page people use; not part of the API, so not in its document.
+        .merge(crate::page::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

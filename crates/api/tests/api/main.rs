@@ -11,6 +11,7 @@ mod filters;
 mod helpers;
 mod hostile_requests;
 mod kantata_vocabulary;
+mod page;
 mod profile_photo;
 mod reads;
 mod resilience;
