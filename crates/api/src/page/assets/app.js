@@ -201,9 +201,7 @@
     const memberships = body.account_memberships || {};
     const membership = me.account_membership_id ? memberships[me.account_membership_id] : null;
     state.me = me;
-    state.admin = Boolean(
-      membership && (membership.administrator === true || membership.permission === 'administrator'),
-    );
+    state.admin = Boolean(membership && membership.is_administrator === true);
     el.signIn.hidden = true;
     el.signedIn.hidden = false;
     el.signedInName.textContent = `Signed in as ${me.full_name}`;
