@@ -57,7 +57,10 @@ fn labels(path: &Path) -> Result<Vec<Labelled>, String> {
 
 fn holds(c: &CropBox, f: &[f64; 4]) -> bool {
     let end = |v: u32| f64::from(v) + f64::from(c.size);
-    f[0] >= f64::from(c.x) && f[1] >= f64::from(c.y) && f[0] + f[2] <= end(c.x) && f[1] + f[3] <= end(c.y)
+    f[0] >= f64::from(c.x)
+        && f[1] >= f64::from(c.y)
+        && f[0] + f[2] <= end(c.x)
+        && f[1] + f[3] <= end(c.y)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -92,8 +95,16 @@ pub(crate) fn run(args: &Args) -> Result<(), String> {
             process_with_stats(&bytes, &options).map_err(|e| format!("{}: {e}", photo.file))?;
         let (w, h) = (stats.displayed_width, stats.displayed_height);
         let side = w.min(h);
-        let centre = CropBox { x: (w - side) / 2, y: (h - side) / 2, size: side };
-        let rule = CropBox { x: (w - side) / 2, y: 0, size: side };
+        let centre = CropBox {
+            x: (w - side) / 2,
+            y: (h - side) / 2,
+            size: side,
+        };
+        let rule = CropBox {
+            x: (w - side) / 2,
+            y: 0,
+            size: side,
+        };
         let count = |c: &CropBox| photo.faces.iter().filter(|f| holds(c, f)).count();
         let (p, c, r) = (count(&stats.crop), count(&centre), count(&rule));
         faces += photo.faces.len();
@@ -109,7 +120,8 @@ pub(crate) fn run(args: &Args) -> Result<(), String> {
             process_with_stats(&bytes, &options).map_err(|e| format!("{}: {e}", photo.file))?;
         }
         let pipeline = (process_cpu() - cpu0) / runs;
-        let (uw, uh, pixels) = upright(&bytes, &options).map_err(|e| format!("{}: {e}", photo.file))?;
+        let (uw, uh, pixels) =
+            upright(&bytes, &options).map_err(|e| format!("{}: {e}", photo.file))?;
         let _ = default_square(&pixels, uw, uh);
         let cpu0 = thread_cpu();
         for _ in 0..runs {
@@ -132,8 +144,17 @@ pub(crate) fn run(args: &Args) -> Result<(), String> {
             share
         );
     }
-    let pct = |n: usize| if faces == 0 { 0.0 } else { 100.0 * n as f64 / faces as f64 };
-    let reasons: Vec<String> = reasons.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+    let pct = |n: usize| {
+        if faces == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / faces as f64
+        }
+    };
+    let reasons: Vec<String> = reasons
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":{v}"))
+        .collect();
     println!(
         "{{\"summary\":true,\"photos\":{},\"faces\":{faces},\"inside_pct\":{:.1},\"inside_centre_pct\":{:.1},\"inside_rule_pct\":{:.1},\"reasons\":{{{}}},\"crop_share_median\":{:.3},\"crop_share_of_totals\":{:.3},\"runs\":{runs}}}",
         photos.len(),

@@ -394,7 +394,11 @@ struct Chosen {
 
 /// The region for the squares in the upright decoded `image`, whose full-resolution
 /// displayed size is `displayed`: the requested box, else [`default_square`].
-fn choose_region(requested: Option<&CropBox>, displayed: (u32, u32), image: &image::RgbImage) -> Chosen {
+fn choose_region(
+    requested: Option<&CropBox>,
+    displayed: (u32, u32),
+    image: &image::RgbImage,
+) -> Chosen {
     if let Some(c) = requested {
         return Chosen {
             region: crop::requested(c, displayed, image.dimensions()),
@@ -411,7 +415,9 @@ fn choose_region(requested: Option<&CropBox>, displayed: (u32, u32), image: &ima
     let side = displayed.0.min(displayed.1);
     let scale_along = |offset: u32, long_decoded: u32, long_displayed: u32| {
         let v = u64::from(offset) * u64::from(long_displayed) / u64::from(long_decoded.max(1));
-        u32::try_from(v).unwrap_or(u32::MAX).min(long_displayed - side)
+        u32::try_from(v)
+            .unwrap_or(u32::MAX)
+            .min(long_displayed - side)
     };
     let displayed_box = CropBox {
         x: scale_along(square.x, w, displayed.0),

@@ -14,7 +14,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-use rustface::{Detector, ImageData, Model};
+use rustface::{ImageData, Model};
 
 use super::small::Small;
 use super::FaceBox;

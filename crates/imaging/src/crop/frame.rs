@@ -20,13 +20,10 @@ pub(crate) fn offset(faces: &[FaceBox], width: u32, height: u32) -> u32 {
     let side = f64::from(width.min(height));
     let room = f64::from(width.max(height)) - side;
     // The subject: the largest face, the surest of equals (faces come surest first).
-    let Some(subject) = faces
-        .iter()
-        .fold(None::<&FaceBox>, |best, f| match best {
-            Some(b) if b.size >= f.size => Some(b),
-            _ => Some(f),
-        })
-    else {
+    let Some(subject) = faces.iter().fold(None::<&FaceBox>, |best, f| match best {
+        Some(b) if b.size >= f.size => Some(b),
+        _ => Some(f),
+    }) else {
         return 0;
     };
     // Start and size of a face along the long side.
@@ -45,7 +42,10 @@ pub(crate) fn offset(faces: &[FaceBox], width: u32, height: u32) -> u32 {
 
     // Hold every subject-sized face when they fit together; else the subject alone.
     let (mut lo, mut hi) = extent(subject);
-    for f in faces.iter().filter(|f| f.size >= SUBJECT_SHARE * subject.size) {
+    for f in faces
+        .iter()
+        .filter(|f| f.size >= SUBJECT_SHARE * subject.size)
+    {
         let (a, b) = extent(f);
         if b.max(hi) - a.min(lo) <= side {
             lo = lo.min(a);

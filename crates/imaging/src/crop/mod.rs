@@ -200,13 +200,25 @@ mod tests {
     fn flat_pixels_follow_kantatas_rule() {
         let grey = |w: u32, h: u32| vec![128u8; (w * h * 3) as usize];
         let wide = default_square(&grey(1600, 900), 1600, 900);
-        assert_eq!((wide.x, wide.y, wide.size, wide.reason), (350, 0, 900, CropReason::KantataRule));
+        assert_eq!(
+            (wide.x, wide.y, wide.size, wide.reason),
+            (350, 0, 900, CropReason::KantataRule)
+        );
         let tall = default_square(&grey(900, 1600), 900, 1600);
-        assert_eq!((tall.x, tall.y, tall.size, tall.reason), (0, 0, 900, CropReason::KantataRule));
+        assert_eq!(
+            (tall.x, tall.y, tall.size, tall.reason),
+            (0, 0, 900, CropReason::KantataRule)
+        );
         let square = default_square(&grey(300, 300), 300, 300);
-        assert_eq!((square.x, square.y, square.size, square.reason), (0, 0, 300, CropReason::Whole));
+        assert_eq!(
+            (square.x, square.y, square.size, square.reason),
+            (0, 0, 300, CropReason::Whole)
+        );
         // Pixels that do not match the size are never read.
         let short = default_square(&[0; 5], 1600, 900);
-        assert_eq!((short.x, short.size, short.reason), (350, 900, CropReason::KantataRule));
+        assert_eq!(
+            (short.x, short.size, short.reason),
+            (350, 900, CropReason::KantataRule)
+        );
     }
 }

@@ -27,7 +27,11 @@ fn pixel_score(p: &[u8], edge: f32) -> f32 {
     let lightness = (max + min) / 2.0;
     let norm = (r * r + g * g + b * b).sqrt();
     let skin = if norm > 0.0 {
-        let d = [r / norm - SKIN_COLOUR[0], g / norm - SKIN_COLOUR[1], b / norm - SKIN_COLOUR[2]];
+        let d = [
+            r / norm - SKIN_COLOUR[0],
+            g / norm - SKIN_COLOUR[1],
+            b / norm - SKIN_COLOUR[2],
+        ];
         1.0 - (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
     } else {
         0.0
@@ -108,12 +112,15 @@ pub(crate) fn offset(copy: &Small) -> Option<u32> {
     // Scanning every offset costs long × side additions on a copy of at most 0.08 MP.
     let (best, best_score) = (0..=long - side)
         .map(|o| (o, window_score(&profile, o, side)))
-        .fold((rule, rule_score), |(bo, bs), (o, s)| {
-            if s > bs {
-                (o, s)
-            } else {
-                (bo, bs)
-            }
-        });
+        .fold(
+            (rule, rule_score),
+            |(bo, bs), (o, s)| {
+                if s > bs {
+                    (o, s)
+                } else {
+                    (bo, bs)
+                }
+            },
+        );
     (best_score > rule_score * MUST_BEAT_RULE).then(|| u32::try_from(best).unwrap_or(0))
 }

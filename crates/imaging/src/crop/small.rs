@@ -51,8 +51,7 @@ impl Small {
             let source = ImageRef::new(width, height, rgb, PixelType::U8x3).ok()?;
             let mut dest = Image::new(w, h, PixelType::U8x3);
             // Box (area average) is the cheapest filter that does not alias at these ratios.
-            let options =
-                ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box));
+            let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box));
             Resizer::new().resize(&source, &mut dest, &options).ok()?;
             dest.into_vec()
         };

@@ -66,24 +66,45 @@ fn a_face_at_the_side_of_a_landscape_is_in_the_square() {
         let stats = stats_of(&png(&img));
         assert_eq!(stats.crop_reason, CropReason::Faces, "x {x}");
         assert_eq!(stats.crop.size, 675);
-        assert!(holds(&stats.crop, face), "x {x}: {:?} vs {face:?}", stats.crop);
+        assert!(
+            holds(&stats.crop, face),
+            "x {x}: {:?} vs {face:?}",
+            stats.crop
+        );
         // The centre square would have cut it.
-        let centre = CropBox { x: 262, y: 0, size: 675 };
-        assert!(!holds(&centre, face), "the fixture must defeat the centre crop");
+        let centre = CropBox {
+            x: 262,
+            y: 0,
+            size: 675,
+        };
+        assert!(
+            !holds(&centre, face),
+            "the fixture must defeat the centre crop"
+        );
     }
 }
 
 #[test]
 fn a_face_in_a_tall_photo_gets_head_room() {
-    for y in [40, 700] {
+    for y in [40, 500, 760] {
         let (img, face) = with_face(background(600, 1067, 2), 140, y, 300);
         let stats = stats_of(&png(&img));
         assert_eq!(stats.crop_reason, CropReason::Faces, "y {y}");
         let c = stats.crop;
         assert!(holds(&c, face), "y {y}: {c:?} vs {face:?}");
-        // Eyes (about 40 % down the face box) in the upper half of the square.
+        if y == 760 {
+            // At the very bottom the square cannot go lower: it stays inside the image.
+            assert_eq!(c.y, 1067 - 600, "y {y}");
+            continue;
+        }
+        // Eyes (about 40 % down the face box) in the upper half of the square, and not
+        // the top of the photo (Kantata's rule) when the face is lower.
         let eyes = face[1] + 0.4 * face[3];
-        assert!(eyes < f64::from(c.y) + f64::from(c.size) / 2.0, "y {y}: {c:?}");
+        assert!(
+            eyes < f64::from(c.y) + f64::from(c.size) / 2.0,
+            "y {y}: {c:?}"
+        );
+        assert!(y < 100 || c.y > 0, "y {y}: {c:?}");
     }
 }
 
@@ -130,10 +151,26 @@ fn a_flat_image_follows_kantatas_rule() {
     let flat = |w, h| png(&RgbImage::from_pixel(w, h, Rgb([90, 120, 160])));
     let tall = stats_of(&flat(600, 1000));
     assert_eq!(tall.crop_reason, CropReason::KantataRule);
-    assert_eq!(tall.crop, CropBox { x: 0, y: 0, size: 600 }, "top of a tall photo");
+    assert_eq!(
+        tall.crop,
+        CropBox {
+            x: 0,
+            y: 0,
+            size: 600
+        },
+        "top of a tall photo"
+    );
     let wide = stats_of(&flat(1000, 600));
     assert_eq!(wide.crop_reason, CropReason::KantataRule);
-    assert_eq!(wide.crop, CropBox { x: 200, y: 0, size: 600 }, "centre of a wide one");
+    assert_eq!(
+        wide.crop,
+        CropBox {
+            x: 200,
+            y: 0,
+            size: 600
+        },
+        "centre of a wide one"
+    );
     let square = stats_of(&flat(500, 500));
     assert_eq!(square.crop_reason, CropReason::Whole);
     // Evenly textured (noise everywhere): nothing stands out either.
@@ -144,7 +181,11 @@ fn a_flat_image_follows_kantatas_rule() {
 #[test]
 fn a_client_crop_box_wins_over_the_face() {
     let (img, _) = with_face(background(1200, 675, 4), 860, 200, 320);
-    let crop = CropBox { x: 0, y: 0, size: 400 };
+    let crop = CropBox {
+        x: 0,
+        y: 0,
+        size: 400,
+    };
     let options = Options {
         crop: Some(crop),
         ..Options::default()
@@ -152,7 +193,11 @@ fn a_client_crop_box_wins_over_the_face() {
     let (_, stats) = process_with_stats(&png(&img), &options).unwrap();
     assert_eq!(stats.crop_reason, CropReason::Requested);
     assert_eq!(stats.crop, crop);
-    assert_eq!(stats.crop_time, Duration::ZERO, "no detection when the client chose");
+    assert_eq!(
+        stats.crop_time,
+        Duration::ZERO,
+        "no detection when the client chose"
+    );
 }
 
 #[test]
@@ -178,29 +223,51 @@ fn hostile_pixels_are_bounded() {
         let sq = default_square(img.as_raw(), w, h);
         let took = started.elapsed();
         assert!(sq.faces.len() <= 16, "{name}: {} faces", sq.faces.len());
-        assert!(u64::from(sq.x) + u64::from(sq.size) <= u64::from(w), "{name}");
-        assert!(u64::from(sq.y) + u64::from(sq.size) <= u64::from(h), "{name}");
+        assert!(
+            u64::from(sq.x) + u64::from(sq.size) <= u64::from(w),
+            "{name}"
+        );
+        assert!(
+            u64::from(sq.y) + u64::from(sq.size) <= u64::from(h),
+            "{name}"
+        );
         assert_eq!(sq.size, w.min(h), "{name}");
         assert!(took < Duration::from_secs(2), "{name}: {took:?}");
         took
     };
     // All skin: every pixel the skin tone saliency looks for.
-    bounded("all skin", &RgbImage::from_pixel(3000, 2000, Rgb([224, 172, 140])));
+    bounded(
+        "all skin",
+        &RgbImage::from_pixel(3000, 2000, Rgb([224, 172, 140])),
+    );
     // Thousands of tiny faces: the portrait tiled at 24 px, and at the detector's own scale.
     let portrait = decode_jpeg(&fixture("astronaut-192x192.jpg"));
     let src = RgbImage::from_raw(portrait.width, portrait.height, portrait.data).unwrap();
     for tile in [24, 48] {
         let t = image::imageops::resize(&src, tile, tile, image::imageops::FilterType::Triangle);
-        let img = RgbImage::from_fn(tile * 60, tile * 40, |x, y| *t.get_pixel(x % tile, y % tile));
+        let img = RgbImage::from_fn(tile * 60, tile * 40, |x, y| {
+            *t.get_pixel(x % tile, y % tile)
+        });
         bounded(&format!("tiled {tile}"), &img);
     }
     // Strips and tiny images, which the detector's pyramid cannot hold.
-    for (w, h) in [(1, 5000), (5000, 1), (2, 2), (1, 2), (47, 3000), (3000, 48), (49, 49)] {
+    for (w, h) in [
+        (1, 5000),
+        (5000, 1),
+        (2, 2),
+        (1, 2),
+        (47, 3000),
+        (3000, 48),
+        (49, 49),
+    ] {
         bounded(&format!("{w}x{h}"), &background(w, h, 6));
     }
     // Pixels that do not match the size are never read.
     let sq = default_square(&[1, 2, 3], 100, 50);
-    assert_eq!((sq.x, sq.size, sq.reason), (25, 50, CropReason::KantataRule));
+    assert_eq!(
+        (sq.x, sq.size, sq.reason),
+        (25, 50, CropReason::KantataRule)
+    );
     // Through the whole pipeline too (the widest strip the default limits accept).
     let stats = stats_of(&png(&background(40, 800, 7)));
     assert_eq!((stats.crop.size, stats.crop.y), (40, 0));
