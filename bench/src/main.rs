@@ -17,7 +17,13 @@
 //!     as multipart to /api/v1/users/USER_ID/profile_photo for S seconds.
 //!     Prints one JSON line: uploads/s, latency percentiles, statuses. A
 //!     connection answered 503 or 429 waits Retry-After (at most 1 s) first.
+//! portrait-bench face-crop [--runs N] LABELS.json|PHOTO...
+//!     The default crop: share of labelled face boxes wholly inside the square
+//!     (portrait, centre square, Kantata's rule) and the chooser's CPU as a share
+//!     of process(). One JSON line per photo and a summary (face_crop.rs).
 //! ```
+
+mod face_crop;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -35,7 +41,7 @@ fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         eprintln!(
-            "usage: portrait-bench pipeline-cpu|throughput|reject|upload ... (see the source)"
+            "usage: portrait-bench pipeline-cpu|throughput|reject|upload|face-crop ... (see the source)"
         );
         return ExitCode::from(2);
     }
@@ -52,6 +58,7 @@ fn main() -> ExitCode {
         "throughput" => throughput(&parsed),
         "reject" => reject(&parsed),
         "upload" => upload(&parsed),
+        "face-crop" => face_crop::run(&parsed),
         other => Err(format!("unknown command {other}")),
     };
     match result {
@@ -135,6 +142,21 @@ fn process_cpu() -> Duration {
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
         libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// user + system CPU time of the calling thread only.
+#[allow(unsafe_code)] // getrusage is a C function; there is no safe binding in std
+fn thread_cpu() -> Duration {
+    // SAFETY: getrusage only writes into the struct we hand it.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_THREAD, &mut usage);
         usage
     };
     let tv = |t: libc::timeval| {

@@ -6,8 +6,9 @@
 //! (header-only dimensions, frame count and [`Limits`]) → decode (JPEG
 //! shrink-on-load; first frame only for GIF/WebP) → colour (embedded ICC profile or
 //! PNG cICP to sRGB, on the decoded samples) → orient (EXIF orientation
-//! applied to the pixels) → crop (requested box, else centred square) → resize
-//! (Lanczos3) → encode (JPEG, no metadata).
+//! applied to the pixels) → crop (the requested box; else, on the upright image, the square
+//! framed on the faces found, else the most salient square, else Kantata's rule: the top of a
+//! tall photo, the centre of a wide one) → resize (Lanczos3) → encode (JPEG, no metadata).
 //!
 //! Output rules worth knowing:
 //! * Every rendition is a JPEG, which has no alpha channel: **transparent pixels
@@ -34,6 +35,7 @@ pub mod testing;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+pub use crop::{default_square, CropReason, DefaultSquare, FaceBox};
 pub use decode::decode_scale_for;
 pub use detect::{detect, Format};
 pub use error::ImageError;
@@ -87,7 +89,8 @@ pub struct Options {
     pub full_max_side: u32,
     /// JPEG quality, 1–100 (clamped).
     pub jpeg_quality: u8,
-    /// Region for the squares; `None` means the centred square. Per upload, never configured.
+    /// Region for the squares; `None` lets [`default_square`] choose (faces, saliency,
+    /// Kantata's rule). Per upload, never configured.
     #[serde(skip)]
     pub crop: Option<CropBox>,
 }
@@ -161,6 +164,14 @@ pub struct Stats {
     pub decode_time: Duration,
     /// Wall time spent orienting, resizing and encoding all renditions.
     pub render_time: Duration,
+    /// How the squares' region was chosen.
+    pub crop_reason: CropReason,
+    /// The squares' region in the displayed full-resolution image (the request's box, or
+    /// the default square scaled up from the decoded image).
+    pub crop: CropBox,
+    /// Wall time spent choosing the default square (zero for a requested box), part of
+    /// `render_time`; it runs beside the Full rendition's encoding.
+    pub crop_time: Duration,
 }
 
 /// A generous estimate of the memory [`process`] needs at its peak for `bytes` with
@@ -214,16 +225,49 @@ pub fn process_with_stats(
     }
 }
 
-fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError> {
+/// The decoded, colour-converted and oriented pixels of an upload, as the squares are cut
+/// from them (shrunk on load like in [`process`]), for benchmarks and tools that want to run
+/// [`default_square`] on exactly what the pipeline sees. Width, height and RGB bytes.
+pub fn upright(bytes: &[u8], options: &Options) -> Result<(u32, u32, Vec<u8>), ImageError> {
+    match catch_unwind(AssertUnwindSafe(|| decode_upright(bytes, options))) {
+        Ok(result) => result.map(|u| {
+            let (w, h) = u.image.dimensions();
+            (w, h, u.image.into_raw())
+        }),
+        Err(_) => Err(ImageError::corrupt("decoder panicked")),
+    }
+}
+
+/// What decoding found, and the upright pixels.
+struct Upright {
+    source: Probe,
+    scale: u32,
+    decoded_width: u32,
+    decoded_height: u32,
+    orientation: image::metadata::Orientation,
+    displayed: (u32, u32),
+    image: image::RgbImage,
+    /// Probing and decoding, not orienting.
+    decode_time: Duration,
+}
+
+/// Options with the output sizes clamped to what JPEG can hold.
+fn clamped(options: &Options) -> Options {
+    Options {
+        square_sizes: options
+            .square_sizes
+            .iter()
+            .map(|&s| s.clamp(1, defaults::MAX_OUTPUT_SIDE))
+            .collect(),
+        full_max_side: options.full_max_side.clamp(1, defaults::MAX_OUTPUT_SIDE),
+        ..options.clone()
+    }
+}
+
+fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError> {
     let started = Instant::now();
     let header = probe::read_header(bytes, &options.limits)?;
     let source = header.probe;
-    let full_max_side = options.full_max_side.clamp(1, defaults::MAX_OUTPUT_SIDE);
-    let square_sizes: Vec<u32> = options
-        .square_sizes
-        .iter()
-        .map(|&s| s.clamp(1, defaults::MAX_OUTPUT_SIDE))
-        .collect();
 
     // JPEG knows its orientation from the header, so the shrink factor and the
     // crop check can happen before decoding; other formats learn it while decoding.
@@ -236,12 +280,7 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
         if let Some(c) = &options.crop {
             crop::validate(c, w, h)?;
         }
-        let sizing = Options {
-            square_sizes: square_sizes.clone(),
-            full_max_side,
-            ..options.clone()
-        };
-        scale = decode_scale_for(w, h, &sizing);
+        scale = decode_scale_for(w, h, &clamped(options));
     }
 
     let decoded = decode::decode(bytes, &header, scale, &options.limits)?;
@@ -252,8 +291,32 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
     if let Some(c) = &options.crop {
         crop::validate(c, displayed.0, displayed.1)?;
     }
-    let image = orient::apply(decoded.image, orientation);
-    let region = crop::region(options.crop.as_ref(), displayed, image.dimensions());
+    Ok(Upright {
+        source,
+        scale,
+        decoded_width,
+        decoded_height,
+        orientation,
+        displayed,
+        image: orient::apply(decoded.image, orientation),
+        decode_time,
+    })
+}
+
+fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError> {
+    let started = Instant::now();
+    let sizes = clamped(options);
+    let (full_max_side, square_sizes) = (sizes.full_max_side, sizes.square_sizes);
+    let Upright {
+        source,
+        scale,
+        decoded_width,
+        decoded_height,
+        orientation,
+        displayed,
+        image,
+        decode_time,
+    } = decode_upright(bytes, options)?;
     let (full_w, full_h) = resize::full_size(displayed.0, displayed.1, full_max_side);
     let quality = options.jpeg_quality;
 
@@ -272,9 +335,10 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
             jpeg,
         })
     };
-    let make_squares = || -> Result<Vec<Rendition>, ImageError> {
+    let make_squares = || -> Result<(Vec<Rendition>, Chosen), ImageError> {
+        let chosen = choose_region(options.crop.as_ref(), displayed, &image);
         let mut resizer = fast_image_resize::Resizer::new();
-        resize::squares(&mut resizer, &image, region, &square_sizes)?
+        let squares = resize::squares(&mut resizer, &image, chosen.region, &square_sizes)?
             .into_iter()
             .map(|(size, img)| {
                 Ok(Rendition {
@@ -284,10 +348,11 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
                     jpeg: encode::encode(&img, quality)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, ImageError>>()?;
+        Ok((squares, chosen))
     };
     // The Full rendition is the largest single job: do it on a second thread
-    // beside the squares, or inline if no thread can be had.
+    // beside the crop choice and the squares, or inline if no thread can be had.
     let (full, squares) = std::thread::scope(|scope| {
         match std::thread::Builder::new().spawn_scoped(scope, make_full) {
             Ok(handle) => {
@@ -300,7 +365,7 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
             Err(_) => (make_full(), make_squares()),
         }
     });
-    let mut renditions = squares?;
+    let (mut renditions, chosen) = squares?;
     renditions.push(full?);
 
     let stats = Stats {
@@ -312,6 +377,57 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
         displayed_height: displayed.1,
         decode_time,
         render_time: started.elapsed().saturating_sub(decode_time),
+        crop_reason: chosen.reason,
+        crop: chosen.displayed,
+        crop_time: chosen.time,
     };
     Ok((Processed { source, renditions }, stats))
+}
+
+/// The squares' region and how it was found.
+struct Chosen {
+    region: crop::Region,
+    reason: CropReason,
+    displayed: CropBox,
+    time: Duration,
+}
+
+/// The region for the squares in the upright decoded `image`, whose full-resolution
+/// displayed size is `displayed`: the requested box, else [`default_square`].
+fn choose_region(
+    requested: Option<&CropBox>,
+    displayed: (u32, u32),
+    image: &image::RgbImage,
+) -> Chosen {
+    if let Some(c) = requested {
+        return Chosen {
+            region: crop::requested(c, displayed, image.dimensions()),
+            reason: CropReason::Requested,
+            displayed: *c,
+            time: Duration::ZERO,
+        };
+    }
+    let started = Instant::now();
+    let (w, h) = image.dimensions();
+    let square = default_square(image.as_raw(), w, h);
+    // Back to full-resolution displayed pixels: the square is the short side, and its
+    // offset along the long side scales with it.
+    let side = displayed.0.min(displayed.1);
+    let scale_along = |offset: u32, long_decoded: u32, long_displayed: u32| {
+        let v = u64::from(offset) * u64::from(long_displayed) / u64::from(long_decoded.max(1));
+        u32::try_from(v)
+            .unwrap_or(u32::MAX)
+            .min(long_displayed - side)
+    };
+    let displayed_box = CropBox {
+        x: scale_along(square.x, w, displayed.0),
+        y: scale_along(square.y, h, displayed.1),
+        size: side,
+    };
+    Chosen {
+        region: square.region(),
+        reason: square.reason,
+        displayed: displayed_box,
+        time: started.elapsed(),
+    }
 }

@@ -106,7 +106,12 @@ mod tests {
     #[test]
     fn squares_come_back_in_request_order_and_size() {
         let src = RgbImage::from_pixel(300, 200, image::Rgb([200, 100, 50]));
-        let region = crate::crop::region(None, (300, 200), (300, 200));
+        let region = Region {
+            left: 50.0,
+            top: 0.0,
+            width: 200.0,
+            height: 200.0,
+        };
         let mut resizer = Resizer::new();
         let out = squares(&mut resizer, &src, region, &[48, 648, 96, 48]).expect("resize");
         let sizes: Vec<u32> = out.iter().map(|(s, _)| *s).collect();

@@ -11,6 +11,7 @@ mod common;
 mod colour;
 mod corpus;
 mod crop;
+mod face_crop;
 mod formats;
 mod fuzz;
 mod hostile;

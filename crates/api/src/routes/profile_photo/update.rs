@@ -14,7 +14,8 @@ use crate::upload::{self, UploadHead};
 /// The file comes in the multipart part `user[profile_photo_attachment_file]`, or base64 (or a
 /// `data:` URL) in the JSON body `{"user": {"profile_photo_attachment_file": "…"}}`. An
 /// optional square crop box `crop_x`, `crop_y`, `crop_w` (pixels of the upright image) may be
-/// given as query parameters or form fields; without it the centre square is used.
+/// given as query parameters or form fields; without it the square is framed on the faces found,
+/// else on the most salient region, else Kantata's rule (top of a tall photo, centre of a wide one).
 #[utoipa::path(
     post,
     path = "/api/v1/users/{id}/profile_photo",
