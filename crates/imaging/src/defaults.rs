@@ -63,3 +63,8 @@ pub const RENDITION_BYTES: u64 = 16 * 1024 * 1024;
 /// profiles reach a few hundred KB). A larger one is ignored, unread and uninflated, and the
 /// image is taken as sRGB.
 pub const MAX_PROFILE_BYTES: usize = 1 << 20;
+
+/// Bytes per source pixel [`crate::working_set_bytes`] assumes for JPEG XL, and what jxl-oxide
+/// may allocate for its own buffers (beyond it the decode fails): f32 planes for colour and
+/// alpha (16 bytes a pixel), the interleaved copy it hands over and the RGB image made of it.
+pub const JXL_BYTES_PER_PIXEL: u64 = 32;

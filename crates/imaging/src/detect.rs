@@ -1,7 +1,7 @@
 //! Format detection from magic bytes only. File names and declared content types
 //! are attacker-controlled, so they are never consulted.
 
-use crate::ImageError;
+use crate::{jxl, ImageError};
 
 /// An accepted input format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -11,6 +11,8 @@ pub enum Format {
     Gif,
     Bmp,
     WebP,
+    /// JPEG XL, bare codestream or ISO BMFF container.
+    Jxl,
 }
 
 impl Format {
@@ -22,6 +24,7 @@ impl Format {
             Format::Gif => "GIF",
             Format::Bmp => "BMP",
             Format::WebP => "WebP",
+            Format::Jxl => "JPEG XL",
         }
     }
 
@@ -33,6 +36,7 @@ impl Format {
             Format::Gif => "image/gif",
             Format::Bmp => "image/bmp",
             Format::WebP => "image/webp",
+            Format::Jxl => "image/jxl",
         }
     }
 }
@@ -58,6 +62,9 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ImageError> {
     }
     if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
         return Ok(Format::WebP);
+    }
+    if bytes.starts_with(jxl::CODESTREAM_MAGIC) || bytes.starts_with(jxl::CONTAINER_MAGIC) {
+        return Ok(Format::Jxl);
     }
     Err(ImageError::Unsupported {
         found: name_other(bytes),
@@ -99,9 +106,6 @@ fn name_other(bytes: &[u8]) -> &'static str {
     }
     if starts(b"RIFF") {
         return "RIFF file that is not WebP";
-    }
-    if starts(&[0xFF, 0x0A]) || starts(b"\0\0\0\x0cJXL \r\n\x87\n") {
-        return "JPEG XL image";
     }
     if starts(b"\0\0\0\x0cjP  \r\n\x87\n") || starts(&[0xFF, 0x4F, 0xFF, 0x51]) {
         return "JPEG 2000 image";
@@ -229,6 +233,8 @@ mod tests {
         bmp.extend_from_slice(&[0; 12]);
         bmp.extend_from_slice(&40u32.to_le_bytes());
         assert_eq!(detect(&bmp), Ok(Format::Bmp));
+        assert_eq!(detect(b"\xFF\x0A\xFA\x7F"), Ok(Format::Jxl));
+        assert_eq!(detect(b"\0\0\0\x0cJXL \r\n\x87\n...."), Ok(Format::Jxl));
         assert_eq!(detect(b""), Err(ImageError::Empty));
     }
 

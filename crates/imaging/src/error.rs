@@ -11,7 +11,7 @@ pub enum ImageError {
     Empty,
     /// The bytes are not one of the accepted formats; `found` names what they look like.
     #[error(
-        "file is {}; accepted formats are JPEG, PNG, GIF, BMP and WebP",
+        "file is {}; accepted formats are JPEG, PNG, GIF, BMP, WebP and JPEG XL",
         WithArticle(found)
     )]
     Unsupported { found: &'static str },
@@ -131,7 +131,7 @@ mod tests {
         let e = ImageError::Unsupported { found: "SVG image" };
         assert_eq!(
             e.to_string(),
-            "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP and WebP"
+            "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP, WebP and JPEG XL"
         );
         let e = ImageError::Unsupported {
             found: "PDF document",

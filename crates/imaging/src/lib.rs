@@ -25,6 +25,7 @@ pub mod defaults;
 mod detect;
 mod encode;
 mod error;
+mod jxl;
 mod orient;
 mod probe;
 mod resize;
@@ -47,7 +48,7 @@ pub struct Limits {
     pub max_pixels: u64,
     /// Longest side accepted.
     pub max_side: u32,
-    /// Most frames accepted (animated GIF/PNG/WebP); counting stops at max + 1.
+    /// Most frames accepted (animated GIF/PNG/WebP/JPEG XL); counting stops at max + 1.
     pub max_frames: u32,
     /// Largest long side / short side ratio accepted.
     pub max_aspect_ratio: u32,
@@ -191,6 +192,7 @@ pub fn working_set_bytes(bytes: &[u8], options: &Options) -> u64 {
             // Component planes at the decoded size, the RGB image and its upright copy.
             coefficients + scaled * samples_milli / 1000 + scaled * 3 * 2
         }
+        None if source.format == Format::Jxl => pixels.saturating_mul(defaults::JXL_BYTES_PER_PIXEL),
         None => pixels.saturating_mul(defaults::OTHER_BYTES_PER_PIXEL),
     };
     decoded.saturating_add(defaults::RENDITION_BYTES)
@@ -252,7 +254,11 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
     if let Some(c) = &options.crop {
         crop::validate(c, displayed.0, displayed.1)?;
     }
-    let image = orient::apply(decoded.image, orientation);
+    let image = if decoded.oriented {
+        decoded.image
+    } else {
+        orient::apply(decoded.image, orientation)
+    };
     let region = crop::region(options.crop.as_ref(), displayed, image.dimensions());
     let (full_w, full_h) = resize::full_size(displayed.0, displayed.1, full_max_side);
     let quality = options.jpeg_quality;

@@ -5,14 +5,14 @@
 use image::metadata::Orientation;
 
 use crate::detect::{detect, Format};
-use crate::{defaults, ImageError, Limits, Probe};
+use crate::{defaults, jxl, ImageError, Limits, Probe};
 
 /// What the header tells us beyond the public [`Probe`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Header {
     pub probe: Probe,
-    /// EXIF orientation found in the header (JPEG only; other formats report it
-    /// from their decoder).
+    /// Orientation found in the header (JPEG's EXIF, JPEG XL's codestream; other formats
+    /// report it from their decoder).
     pub orientation: Option<Orientation>,
     /// How a JPEG's frame is coded, for memory estimates.
     pub jpeg: Option<JpegFrame>,
@@ -69,6 +69,14 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Image
         Format::WebP => {
             let (w, h, f) = webp_header(bytes, frame_cap)?;
             (w, h, f, None)
+        }
+        Format::Jxl => {
+            let h = jxl::header(bytes)?;
+            // The size is checked before jxl-oxide parses the frames, whose tables grow with it.
+            check_size(h.width, h.height, limits)?;
+            check_density(h.width, h.height, bytes.len())?;
+            let frames = jxl::frames(bytes, limits, frame_cap)?;
+            (h.width, h.height, frames, Some(h.orientation))
         }
     };
     check_size(width, height, limits)?;

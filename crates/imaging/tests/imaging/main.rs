@@ -14,6 +14,7 @@ mod crop;
 mod formats;
 mod fuzz;
 mod hostile;
+mod jxl;
 mod interop;
 mod orientation;
 mod pipeline;
