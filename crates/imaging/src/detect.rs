@@ -1,6 +1,7 @@
 //! Format detection from magic bytes only. File names and declared content types
 //! are attacker-controlled, so they are never consulted.
 
+use crate::heif::{self, Brand};
 use crate::{jxl, ImageError};
 
 /// An accepted input format.
@@ -134,31 +135,11 @@ fn iso_media(bytes: &[u8]) -> Option<&'static str> {
     if bytes.get(4..8) != Some(b"ftyp") {
         return None;
     }
-    let size = bytes
-        .get(0..4)
-        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
-    let end = size.clamp(12, 256).min(bytes.len());
-    // Major brand at 8..12, then minor version, then compatible brands.
-    let brands = bytes
-        .get(8..end)?
-        .chunks_exact(4)
-        .enumerate()
-        .filter(|(i, _)| *i != 1)
-        .map(|(_, b)| b);
-    let mut is_heif = false;
-    for brand in brands {
-        match brand {
-            b"avif" | b"avis" => return Some("HEIC/AVIF image"),
-            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
-                is_heif = true
-            }
-            _ => {}
-        }
-    }
-    Some(if is_heif {
-        "HEIC/AVIF image"
-    } else {
-        "video or other ISO media file"
+    Some(match heif::brand(bytes) {
+        Some(Brand::Avif | Brand::AvifSequence) => "AVIF image",
+        Some(Brand::Heic) => "HEIC image",
+        Some(Brand::Heif) => "HEIF image",
+        None => "video or other ISO media file",
     })
 }
 
@@ -255,16 +236,17 @@ mod tests {
         assert_eq!(found(b"\x1f\x8b\x08\0"), "gzip archive");
         assert_eq!(
             found(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
-            "HEIC/AVIF image"
+            "HEIC image"
         );
         assert_eq!(
             found(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"),
-            "HEIC/AVIF image"
+            "AVIF image"
         );
         assert_eq!(
             found(b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic"),
-            "HEIC/AVIF image"
+            "HEIC image"
         );
+        assert_eq!(found(b"\0\0\0\x14ftypmif1\0\0\0\0mif1"), "HEIF image");
         assert_eq!(
             found(b"\0\0\0\x14ftypisom\0\0\0\0isom"),
             "video or other ISO media file"

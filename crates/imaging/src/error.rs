@@ -55,6 +55,9 @@ pub enum ImageError {
     /// More frames than `Limits::max_frames`; counting stops at `max_frames + 1`.
     #[error("image has more than {max_frames} frames; the limit is {max_frames}")]
     TooManyFrames { frames_seen: u32, max_frames: u32 },
+    /// A HEIF/AVIF grid made of more tiles than [`crate::defaults::MAX_GRID_TILES`].
+    #[error("image is made of {tiles} tiles; the limit is {max_tiles}")]
+    TooManyTiles { tiles: u32, max_tiles: u32 },
     /// Truncated or malformed data, or a decoder failure. `detail` is for logs and
     /// is written by this crate (it never contains file bytes); it is not shown.
     #[error("image is truncated or corrupt")]

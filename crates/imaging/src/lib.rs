@@ -25,6 +25,7 @@ pub mod defaults;
 mod detect;
 mod encode;
 mod error;
+mod heif;
 mod jxl;
 mod orient;
 mod probe;

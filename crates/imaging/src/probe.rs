@@ -5,7 +5,7 @@
 use image::metadata::Orientation;
 
 use crate::detect::{detect, Format};
-use crate::{defaults, jxl, ImageError, Limits, Probe};
+use crate::{defaults, heif, jxl, ImageError, Limits, Probe};
 
 /// What the header tells us beyond the public [`Probe`].
 #[derive(Debug, Clone, Copy)]
@@ -43,8 +43,16 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, ImageError> {
 }
 
 pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
-    let format = detect(bytes)?;
     let frame_cap = limits.max_frames.saturating_add(1);
+    let format = match detect(bytes) {
+        // Not decoded yet: refused as unsupported, but only after the limits, so that a bomb
+        // is named as one and the container parser is exercised on every such upload.
+        Err(ImageError::Unsupported { found }) if heif::brand(bytes).is_some() => {
+            check_heif(bytes, limits, frame_cap)?;
+            return Err(ImageError::Unsupported { found });
+        }
+        other => other?,
+    };
     let mut jpeg = None;
     let (width, height, frames, orientation) = match format {
         Format::Jpeg => {
@@ -97,6 +105,27 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Image
         orientation,
         jpeg,
     })
+}
+
+/// The limits on a HEIF/AVIF file's primary image, from its boxes: size (after `irot`),
+/// each grid tile's size, density, frames.
+fn check_heif(bytes: &[u8], limits: &Limits, frame_cap: u32) -> Result<heif::HeifHeader, ImageError> {
+    let h = heif::header(bytes, frame_cap)?;
+    let (width, height) = if h.rotation % 2 == 1 {
+        (h.height, h.width)
+    } else {
+        (h.width, h.height)
+    };
+    check_size(width, height, limits)?;
+    check_area(h.tile_size.0, h.tile_size.1, limits)?;
+    check_density(width, height, bytes.len())?;
+    if h.frames > limits.max_frames {
+        return Err(ImageError::TooManyFrames {
+            frames_seen: h.frames,
+            max_frames: limits.max_frames,
+        });
+    }
+    Ok(h)
 }
 
 /// Applies the size limits of `limits` to a width × height.
