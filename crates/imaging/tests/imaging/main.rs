@@ -13,6 +13,7 @@ mod corpus;
 mod crop;
 mod formats;
 mod fuzz;
+mod heif;
 mod hostile;
 mod jxl;
 mod interop;
