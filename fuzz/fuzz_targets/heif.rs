@@ -33,7 +33,7 @@ fuzz_target!(init: common::install_panic_policy(), |data: &[u8]| {
     }
     match probe(&bytes, &Limits::default()) {
         Ok(p) => panic!("a HEIF file was accepted: {p:?}"),
-        Err(ImageError::Unsupported { found }) => assert!(
+        Err(ImageError::Unsupported { found, .. }) => assert!(
             matches!(found, "AVIF image" | "HEIC image" | "HEIF image" | "video or other ISO media file"),
             "{found}"
         ),

@@ -4,8 +4,9 @@
 use crate::heif::{self, Brand};
 use crate::{jxl, ImageError};
 
-/// An accepted input format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// An accepted input format. In the configuration: `jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Jpeg,
     Png,
@@ -17,6 +18,32 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format the pipeline decodes, in the order messages list them.
+    pub const ALL: [Format; 6] = [
+        Format::Jpeg,
+        Format::Png,
+        Format::Gif,
+        Format::Bmp,
+        Format::WebP,
+        Format::Jxl,
+    ];
+
+    /// What a file of this format is called in messages ("JPEG XL image").
+    pub fn description(&self) -> &'static str {
+        match self {
+            Format::Jpeg => "JPEG image",
+            Format::Png => "PNG image",
+            Format::Gif => "GIF image",
+            Format::Bmp => "BMP image",
+            Format::WebP => "WebP image",
+            Format::Jxl => "JPEG XL image",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << Format::ALL.iter().position(|&f| f == self).unwrap_or(0)
+    }
+
     /// Short human name ("JPEG", "PNG", …).
     pub fn name(&self) -> &'static str {
         match self {
@@ -38,6 +65,38 @@ impl Format {
             Format::Bmp => "image/bmp",
             Format::WebP => "image/webp",
             Format::Jxl => "image/jxl",
+        }
+    }
+}
+
+/// A set of formats: those a server accepts, named in the message refusing any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Accepted(u8);
+
+impl Accepted {
+    pub const ALL: Accepted = Accepted(0b11_1111);
+
+    pub fn of(formats: &[Format]) -> Self {
+        Accepted(formats.iter().fold(0, |bits, f| bits | f.bit()))
+    }
+
+    pub fn contains(self, format: Format) -> bool {
+        self.0 & format.bit() != 0
+    }
+}
+
+impl std::fmt::Display for Accepted {
+    /// "JPEG, PNG and WebP", "JPEG", "none".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = Format::ALL
+            .iter()
+            .filter(|&&x| self.contains(x))
+            .map(|x| x.name())
+            .collect();
+        match names.as_slice() {
+            [] => f.write_str("none"),
+            [one] => f.write_str(one),
+            [most @ .., last] => write!(f, "{} and {last}", most.join(", ")),
         }
     }
 }
@@ -69,6 +128,7 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ImageError> {
     }
     Err(ImageError::Unsupported {
         found: name_other(bytes),
+        accepted: Accepted::ALL,
     })
 }
 
@@ -198,7 +258,7 @@ mod tests {
 
     fn found(bytes: &[u8]) -> &'static str {
         match detect(bytes) {
-            Err(ImageError::Unsupported { found }) => found,
+            Err(ImageError::Unsupported { found, .. }) => found,
             other => panic!("expected Unsupported, got {other:?}"),
         }
     }
@@ -258,6 +318,16 @@ mod tests {
             "unknown binary data"
         );
         assert_eq!(found(b"RIFF\0\0\0\0WAVEfmt "), "RIFF file that is not WebP");
+    }
+
+    #[test]
+    fn accepted_sets_read_as_lists() {
+        assert_eq!(Accepted::ALL.to_string(), "JPEG, PNG, GIF, BMP, WebP and JPEG XL");
+        assert_eq!(Accepted::of(&[Format::WebP, Format::Jpeg]).to_string(), "JPEG and WebP");
+        assert_eq!(Accepted::of(&[Format::Png]).to_string(), "PNG");
+        assert_eq!(Accepted::of(&[]).to_string(), "none");
+        assert_eq!(Accepted::of(&Format::ALL), Accepted::ALL);
+        assert!(!Accepted::of(&[Format::Png]).contains(Format::Jxl));
     }
 
     #[test]

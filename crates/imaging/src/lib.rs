@@ -37,7 +37,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 pub use decode::decode_scale_for;
-pub use detect::{detect, Format};
+pub use detect::{detect, Accepted, Format};
 pub use error::ImageError;
 pub use probe::{check_size, probe};
 
@@ -89,6 +89,9 @@ pub struct Options {
     pub full_max_side: u32,
     /// JPEG quality, 1–100 (clamped).
     pub jpeg_quality: u8,
+    /// Formats accepted (`jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`); a file in another is
+    /// refused with a message listing these.
+    pub formats: Vec<Format>,
     /// Region for the squares; `None` means the centred square. Per upload, never configured.
     #[serde(skip)]
     pub crop: Option<CropBox>,
@@ -101,6 +104,7 @@ impl Default for Options {
             square_sizes: defaults::SQUARE_SIZES.to_vec(),
             full_max_side: defaults::FULL_MAX_SIDE,
             jpeg_quality: defaults::JPEG_QUALITY,
+            formats: Format::ALL.to_vec(),
             crop: None,
         }
     }
@@ -170,7 +174,8 @@ pub struct Stats {
 /// budget. 0 when the header does not pass [`probe`]: `process` then fails before it
 /// allocates anything.
 pub fn working_set_bytes(bytes: &[u8], options: &Options) -> u64 {
-    let Ok(header) = probe::read_header(bytes, &options.limits) else {
+    let accepted = Accepted::of(&options.formats);
+    let Ok(header) = probe::read_header(bytes, &options.limits, accepted) else {
         return 0;
     };
     let source = header.probe;
@@ -219,7 +224,7 @@ pub fn process_with_stats(
 
 fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError> {
     let started = Instant::now();
-    let header = probe::read_header(bytes, &options.limits)?;
+    let header = probe::read_header(bytes, &options.limits, Accepted::of(&options.formats))?;
     let source = header.probe;
     let full_max_side = options.full_max_side.clamp(1, defaults::MAX_OUTPUT_SIDE);
     let square_sizes: Vec<u32> = options

@@ -4,7 +4,7 @@
 
 use image::metadata::Orientation;
 
-use crate::detect::{detect, Format};
+use crate::detect::{detect, Accepted, Format};
 use crate::{defaults, heif, jxl, ImageError, Limits, Probe};
 
 /// What the header tells us beyond the public [`Probe`].
@@ -39,17 +39,32 @@ impl JpegFrame {
 /// Detects the format, reads the dimensions and frame count from the header and
 /// checks them against `limits`. Never decodes pixels.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, ImageError> {
-    read_header(bytes, limits).map(|h| h.probe)
+    read_header(bytes, limits, Accepted::ALL).map(|h| h.probe)
 }
 
-pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
+/// [`probe`] for a server that accepts only the formats in `accepted`: others are refused
+/// before their header is parsed, with a message listing `accepted`.
+pub(crate) fn read_header(
+    bytes: &[u8],
+    limits: &Limits,
+    accepted: Accepted,
+) -> Result<Header, ImageError> {
     let frame_cap = limits.max_frames.saturating_add(1);
     let format = match detect(bytes) {
         // Not decoded yet: refused as unsupported, but only after the limits, so that a bomb
         // is named as one and the container parser is exercised on every such upload.
-        Err(ImageError::Unsupported { found }) if heif::brand(bytes).is_some() => {
+        Err(ImageError::Unsupported { found, .. }) if heif::brand(bytes).is_some() => {
             check_heif(bytes, limits, frame_cap)?;
-            return Err(ImageError::Unsupported { found });
+            return Err(ImageError::Unsupported { found, accepted });
+        }
+        Err(ImageError::Unsupported { found, .. }) => {
+            return Err(ImageError::Unsupported { found, accepted })
+        }
+        Ok(format) if !accepted.contains(format) => {
+            return Err(ImageError::Unsupported {
+                found: format.description(),
+                accepted,
+            })
         }
         other => other?,
     };

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use portrait_imaging::testing::{heif_header, Brand, Coding, Colr, HeifSpec};
-use portrait_imaging::{probe, process, ImageError, Limits, Options};
+use portrait_imaging::{probe, process, Accepted, ImageError, Limits, Options};
 
 use crate::common::{fixture, XorShift};
 
@@ -44,7 +44,7 @@ fn undecoded_formats_are_named_and_list_what_is_accepted() {
         ("heic-320x180.heic", "HEIC image"),
     ] {
         let e = process(&fixture(name), &Options::default()).expect_err(name);
-        assert_eq!(e, ImageError::Unsupported { found }, "{name}");
+        assert_eq!(e, ImageError::Unsupported { found, accepted: Accepted::ALL }, "{name}");
         assert!(e.to_string().contains("accepted formats are JPEG"), "{e}");
     }
 }
@@ -69,7 +69,7 @@ fn a_well_formed_hand_built_file_passes_the_parser() {
     };
     let h = heif_header(&spec.build(), 101).expect("parses");
     assert_eq!((h.width, h.height, h.tiles, h.tile_size, h.rotation), (1500, 700, 6, (512, 512), 1));
-    assert_eq!(refused(&spec), ImageError::Unsupported { found: "AVIF image" });
+    assert_eq!(refused(&spec), ImageError::Unsupported { found: "AVIF image", accepted: Accepted::ALL });
 }
 
 #[test]

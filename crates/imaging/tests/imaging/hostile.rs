@@ -18,7 +18,7 @@ fn refuse(bytes: &[u8]) -> ImageError {
 
 fn unsupported(bytes: &[u8]) -> &'static str {
     match refuse(bytes) {
-        ImageError::Unsupported { found } => found,
+        ImageError::Unsupported { found, .. } => found,
         other => panic!("expected Unsupported, got {other:?}"),
     }
 }
