@@ -294,18 +294,12 @@ mod tests {
         assert_eq!(found(b"II*\0...."), "TIFF image");
         assert_eq!(found(b"MM\0*...."), "TIFF image");
         assert_eq!(found(b"\x1f\x8b\x08\0"), "gzip archive");
-        assert_eq!(
-            found(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
-            "HEIC image"
-        );
+        assert_eq!(found(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"), "HEIC image");
         assert_eq!(
             found(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"),
             "AVIF image"
         );
-        assert_eq!(
-            found(b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic"),
-            "HEIC image"
-        );
+        assert_eq!(found(b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic"), "HEIC image");
         assert_eq!(found(b"\0\0\0\x14ftypmif1\0\0\0\0mif1"), "HEIF image");
         assert_eq!(
             found(b"\0\0\0\x14ftypisom\0\0\0\0isom"),
@@ -322,8 +316,14 @@ mod tests {
 
     #[test]
     fn accepted_sets_read_as_lists() {
-        assert_eq!(Accepted::ALL.to_string(), "JPEG, PNG, GIF, BMP, WebP and JPEG XL");
-        assert_eq!(Accepted::of(&[Format::WebP, Format::Jpeg]).to_string(), "JPEG and WebP");
+        assert_eq!(
+            Accepted::ALL.to_string(),
+            "JPEG, PNG, GIF, BMP, WebP and JPEG XL"
+        );
+        assert_eq!(
+            Accepted::of(&[Format::WebP, Format::Jpeg]).to_string(),
+            "JPEG and WebP"
+        );
         assert_eq!(Accepted::of(&[Format::Png]).to_string(), "PNG");
         assert_eq!(Accepted::of(&[]).to_string(), "none");
         assert_eq!(Accepted::of(&Format::ALL), Accepted::ALL);

@@ -163,9 +163,15 @@ fn read_box(b: &[u8], pos: usize) -> Result<(Bx<'_>, usize), ImageError> {
         n => (8, pos.saturating_add(n as usize)),
     };
     if end > b.len() {
-        return Err(corrupt("box runs past the end of its container (truncated)"));
+        return Err(corrupt(
+            "box runs past the end of its container (truncated)",
+        ));
     }
-    let header = if &kind == b"uuid" { header + 16 } else { header };
+    let header = if &kind == b"uuid" {
+        header + 16
+    } else {
+        header
+    };
     let payload = b
         .get(pos + header..end)
         .ok_or_else(|| corrupt("box is shorter than its header"))?;
@@ -214,7 +220,10 @@ impl<'a> Cur<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], ImageError> {
-        let end = self.at.checked_add(n).ok_or_else(|| corrupt("field overflows"))?;
+        let end = self
+            .at
+            .checked_add(n)
+            .ok_or_else(|| corrupt("field overflows"))?;
         let s = self
             .b
             .get(self.at..end)
@@ -312,7 +321,9 @@ pub fn header(bytes: &[u8], frame_cap: u32) -> Result<HeifHeader, ImageError> {
             });
         }
         if tiles.len() != count as usize {
-            return Err(corrupt("grid has a different number of tiles than it declares"));
+            return Err(corrupt(
+                "grid has a different number of tiles than it declares",
+            ));
         }
         let first = *tiles.first().ok_or_else(|| corrupt("grid has no tile"))?;
         let first_item = item(first).ok_or_else(|| corrupt("tile does not exist"))?;
@@ -341,7 +352,13 @@ pub fn header(bytes: &[u8], frame_cap: u32) -> Result<HeifHeader, ImageError> {
         if tw * cols < ow || th * rows < oh || tw * (cols - 1) >= ow || th * (rows - 1) >= oh {
             return Err(corrupt("grid tiles do not match its output size"));
         }
-        (grid.width, grid.height, count, tile_size, coding_of(first_item.kind))
+        (
+            grid.width,
+            grid.height,
+            count,
+            tile_size,
+            coding_of(first_item.kind),
+        )
     } else {
         let (w, h) = props
             .ispe(primary)
@@ -349,8 +366,14 @@ pub fn header(bytes: &[u8], frame_cap: u32) -> Result<HeifHeader, ImageError> {
         (w, h, 1, (w, h), coding_of(primary_item.kind))
     };
 
-    let rotation = props.find(primary, b"irot").and_then(|p| p.first()).map_or(0, |a| a & 3);
-    let mirror = props.find(primary, b"imir").and_then(|p| p.first()).map(|a| a & 1);
+    let rotation = props
+        .find(primary, b"irot")
+        .and_then(|p| p.first())
+        .map_or(0, |a| a & 3);
+    let mirror = props
+        .find(primary, b"imir")
+        .and_then(|p| p.first())
+        .map(|a| a & 1);
     let colour = props.colr(primary);
     let bit_depth = props.find(primary, b"pixi").and_then(|p| {
         // version/flags, channel count, then bits per channel.
@@ -455,7 +478,9 @@ fn references(m: &[u8]) -> Result<Vec<Reference>, ImageError> {
         if total > MAX_ITEMS * 4 {
             return Err(corrupt("file has too many item references"));
         }
-        let to = (0..count).map(|_| c.id(v != 0)).collect::<Result<Vec<_>, _>>()?;
+        let to = (0..count)
+            .map(|_| c.id(v != 0))
+            .collect::<Result<Vec<_>, _>>()?;
         if to.contains(&from) {
             return Err(corrupt("item refers to itself"));
         }
@@ -487,7 +512,11 @@ impl<'a> Properties<'a> {
             if props.len() >= MAX_ITEMS {
                 return Err(corrupt("file has too many properties"));
             }
-            props.push((bx.kind, bx.payload, base + iprp.start + ipco.start + bx.start));
+            props.push((
+                bx.kind,
+                bx.payload,
+                base + iprp.start + ipco.start + bx.start,
+            ));
         }
         let mut links = Vec::new();
         for bx in boxes(iprp.payload) {

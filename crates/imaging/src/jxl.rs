@@ -54,8 +54,8 @@ pub(crate) fn header(bytes: &[u8]) -> Result<JxlHeader, ImageError> {
             0 if small => short(r)?,
             0 => long(r)?,
             _ => {
-                let (num, den) = [(1, 1), (12, 10), (4, 3), (3, 2), (16, 9), (5, 4), (2, 1)]
-                    [ratio as usize - 1];
+                let (num, den) =
+                    [(1, 1), (12, 10), (4, 3), (3, 2), (16, 9), (5, 4), (2, 1)][ratio as usize - 1];
                 u32::try_from(u64::from(height) * num / den).ok()?
             }
         };
@@ -79,7 +79,10 @@ pub(crate) fn header(bytes: &[u8]) -> Result<JxlHeader, ImageError> {
 /// `jxlc` box or first `jxlp` boxes in a container.
 fn codestream_head(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
     if !bytes.starts_with(CONTAINER_MAGIC) {
-        return Ok(bytes.get(..HEAD_BYTES.min(bytes.len())).unwrap_or_default().to_vec());
+        return Ok(bytes
+            .get(..HEAD_BYTES.min(bytes.len()))
+            .unwrap_or_default()
+            .to_vec());
     }
     let mut head = Vec::with_capacity(HEAD_BYTES);
     let mut pos = CONTAINER_MAGIC.len();
@@ -177,7 +180,9 @@ fn open(bytes: &[u8], limits: &Limits) -> Result<JxlImage, ImageError> {
     };
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(Ok(image)) => Ok(image),
-        Ok(Err(_)) => Err(ImageError::corrupt("JPEG XL data is malformed or truncated")),
+        Ok(Err(_)) => Err(ImageError::corrupt(
+            "JPEG XL data is malformed or truncated",
+        )),
         Err(_) => Err(ImageError::corrupt("JPEG XL parser panicked")),
     }
 }
@@ -221,9 +226,7 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, Imag
     };
     let format = image.pixel_format();
     if format.has_black() {
-        return Err(ImageError::corrupt(
-            "JPEG XL CMYK images are not supported",
-        ));
+        return Err(ImageError::corrupt("JPEG XL CMYK images are not supported"));
     }
     let render = catch_unwind(AssertUnwindSafe(|| image.render_frame(0)))
         .map_err(|_| ImageError::corrupt("JPEG XL decoder panicked"))?
@@ -242,7 +245,9 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, Imag
             return Err(wrong());
         }
         match (format, channels) {
-            (PixelFormat::Gray, 1) => ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLuma16),
+            (PixelFormat::Gray, 1) => {
+                ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLuma16)
+            }
             (PixelFormat::Graya, 2) => {
                 ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLumaA16)
             }
@@ -258,7 +263,9 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, Imag
             return Err(wrong());
         }
         match (format, channels) {
-            (PixelFormat::Gray, 1) => ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLuma8),
+            (PixelFormat::Gray, 1) => {
+                ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLuma8)
+            }
             (PixelFormat::Graya, 2) => {
                 ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLumaA8)
             }
@@ -288,8 +295,14 @@ mod tests {
         // Bits, least significant first: small 1, height 00000, ratio 1 (3 bits), all_default 1.
         let b = [0xFF, 0x0A, 0b0100_0001, 0b0000_0010];
         let h = header(&b).expect("parses");
-        assert_eq!((h.width, h.height, h.orientation), (8, 8, Orientation::NoTransforms));
-        assert!(matches!(header(&[0xFF, 0x0A]), Err(ImageError::Corrupt { .. })));
+        assert_eq!(
+            (h.width, h.height, h.orientation),
+            (8, 8, Orientation::NoTransforms)
+        );
+        assert!(matches!(
+            header(&[0xFF, 0x0A]),
+            Err(ImageError::Corrupt { .. })
+        ));
         assert!(matches!(
             header(b"\0\0\0\x0cJXL \r\n\x87\n\0\0\0\x14ftypjxl \0\0\0\0jxl "),
             Err(ImageError::Corrupt { .. })

@@ -198,7 +198,9 @@ pub fn working_set_bytes(bytes: &[u8], options: &Options) -> u64 {
             // Component planes at the decoded size, the RGB image and its upright copy.
             coefficients + scaled * samples_milli / 1000 + scaled * 3 * 2
         }
-        None if source.format == Format::Jxl => pixels.saturating_mul(defaults::JXL_BYTES_PER_PIXEL),
+        None if source.format == Format::Jxl => {
+            pixels.saturating_mul(defaults::JXL_BYTES_PER_PIXEL)
+        }
         None => pixels.saturating_mul(defaults::OTHER_BYTES_PER_PIXEL),
     };
     decoded.saturating_add(defaults::RENDITION_BYTES)

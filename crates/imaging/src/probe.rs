@@ -124,7 +124,11 @@ pub(crate) fn read_header(
 
 /// The limits on a HEIF/AVIF file's primary image, from its boxes: size (after `irot`),
 /// each grid tile's size, density, frames.
-fn check_heif(bytes: &[u8], limits: &Limits, frame_cap: u32) -> Result<heif::HeifHeader, ImageError> {
+fn check_heif(
+    bytes: &[u8],
+    limits: &Limits,
+    frame_cap: u32,
+) -> Result<heif::HeifHeader, ImageError> {
     let h = heif::header(bytes, frame_cap)?;
     let (width, height) = if h.rotation % 2 == 1 {
         (h.height, h.width)

@@ -306,7 +306,9 @@ pub fn iso_box(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
 
 /// An ISO BMFF full box (version and flags first).
 pub fn iso_full_box(kind: &[u8; 4], version: u8, flags: u32, payload: &[u8]) -> Vec<u8> {
-    let mut p = (u32::from(version) << 24 | flags & 0xFF_FFFF).to_be_bytes().to_vec();
+    let mut p = (u32::from(version) << 24 | flags & 0xFF_FFFF)
+        .to_be_bytes()
+        .to_vec();
     p.extend_from_slice(payload);
     iso_box(kind, &p)
 }
@@ -363,7 +365,14 @@ impl HeifSpec {
             iso_full_box(b"ispe", 0, 0, &p)
         };
         let tiles = self.grid.map_or(0, |(r, c)| r * c) as u16;
-        let mut items = vec![infe(1, if self.grid.is_some() { b"grid" } else { b"av01" })];
+        let mut items = vec![infe(
+            1,
+            if self.grid.is_some() {
+                b"grid"
+            } else {
+                b"av01"
+            },
+        )];
         for t in 0..tiles {
             items.push(infe(2 + t, b"av01"));
         }

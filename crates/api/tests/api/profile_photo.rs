@@ -303,7 +303,10 @@ async fn json_bodies_with_base64_or_data_urls() {
 async fn a_format_turned_off_is_422_listing_what_is_accepted() {
     for backend in backends().await {
         let app = TestApp::spawn_with(backend, |c| {
-            c.imaging.formats = vec![portrait_imaging::Format::Jpeg, portrait_imaging::Format::Png];
+            c.imaging.formats = vec![
+                portrait_imaging::Format::Jpeg,
+                portrait_imaging::Format::Png,
+            ];
         })
         .await;
         let blobs_before = app.photo_blobs().await;
@@ -315,7 +318,12 @@ async fn a_format_turned_off_is_422_listing_what_is_accepted() {
         );
         let (status, body) = app.upload(ADA, ADA, fixture("script.svg")).await;
         assert_eq!(status, 422, "{body}");
-        assert!(error_of(&body).1.ends_with("accepted formats are JPEG and PNG"), "{body}");
+        assert!(
+            error_of(&body)
+                .1
+                .ends_with("accepted formats are JPEG and PNG"),
+            "{body}"
+        );
         assert_eq!(app.photo_blobs().await, blobs_before, "nothing stored");
         let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
         assert_eq!(status, 200, "{body}");
@@ -350,8 +358,16 @@ async fn bad_files_are_422_and_lose_nothing() {
             ("frames", fixture("frames-2000x1x1.gif"), "frames"),
             ("truncated", truncated, "truncated or corrupt"),
             ("truncated jxl", truncated_jxl, "truncated or corrupt"),
-            ("avif", fixture("avif-320x180.avif"), "AVIF image; accepted formats are"),
-            ("heic", fixture("heic-320x180.heic"), "HEIC image; accepted formats are"),
+            (
+                "avif",
+                fixture("avif-320x180.avif"),
+                "AVIF image; accepted formats are",
+            ),
+            (
+                "heic",
+                fixture("heic-320x180.heic"),
+                "HEIC image; accepted formats are",
+            ),
             ("polyglot", polyglot, "truncated or corrupt"),
         ];
         for (name, bytes, says) in cases {

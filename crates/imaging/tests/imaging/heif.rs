@@ -20,18 +20,30 @@ fn real_files_are_described_right() {
     assert!(matches!(h.colour, Some(Colr::Nclx(_))), "{:?}", h.colour);
 
     let h = heif_header(&fixture("avif-grid2x2-400x300.avif"), 101).expect("grid");
-    assert_eq!((h.width, h.height, h.tiles, h.tile_size), (400, 300, 4, (200, 150)));
+    assert_eq!(
+        (h.width, h.height, h.tiles, h.tile_size),
+        (400, 300, 4, (200, 150))
+    );
 
     let h = heif_header(&fixture("avif-alpha-120x120.avif"), 101).expect("alpha");
     assert!(h.alpha);
     let h = heif_header(&fixture("avif-10bit-320x180.avif"), 101).expect("10-bit");
     assert_eq!(h.bit_depth, Some(10));
     let h = heif_header(&fixture("avif-irot1-imir0-160x90.avif"), 101).expect("irot");
-    assert_eq!((h.width, h.height, h.rotation, h.mirror), (160, 90, 1, Some(0)));
+    assert_eq!(
+        (h.width, h.height, h.rotation, h.mirror),
+        (160, 90, 1, Some(0))
+    );
     let h = heif_header(&fixture("avif-animated-3frames-80x60.avif"), 101).expect("sequence");
-    assert_eq!((h.brand, h.frames, h.width, h.height), (Brand::AvifSequence, 3, 80, 60));
+    assert_eq!(
+        (h.brand, h.frames, h.width, h.height),
+        (Brand::AvifSequence, 3, 80, 60)
+    );
     let h = heif_header(&fixture("heic-320x180.heic"), 101).expect("heic");
-    assert_eq!((h.brand, h.coding, h.width, h.height), (Brand::Heic, Coding::Hevc, 320, 180));
+    assert_eq!(
+        (h.brand, h.coding, h.width, h.height),
+        (Brand::Heic, Coding::Hevc, 320, 180)
+    );
     let h = heif_header(&fixture("avif-vips-320x180.avif"), 101).expect("vips avif");
     assert_eq!((h.brand, h.width, h.height), (Brand::Avif, 320, 180));
 }
@@ -44,7 +56,14 @@ fn undecoded_formats_are_named_and_list_what_is_accepted() {
         ("heic-320x180.heic", "HEIC image"),
     ] {
         let e = process(&fixture(name), &Options::default()).expect_err(name);
-        assert_eq!(e, ImageError::Unsupported { found, accepted: Accepted::ALL }, "{name}");
+        assert_eq!(
+            e,
+            ImageError::Unsupported {
+                found,
+                accepted: Accepted::ALL
+            },
+            "{name}"
+        );
         assert!(e.to_string().contains("accepted formats are JPEG"), "{e}");
     }
 }
@@ -53,8 +72,16 @@ fn refused(spec: &HeifSpec) -> ImageError {
     let bytes = spec.build();
     let started = Instant::now();
     let e = probe(&bytes, &Limits::default()).expect_err("must be refused");
-    assert!(started.elapsed().as_millis() < 200, "{:?} took {:?}", e, started.elapsed());
-    assert_eq!(process(&bytes, &Options::default()).expect_err("refused"), e);
+    assert!(
+        started.elapsed().as_millis() < 200,
+        "{:?} took {:?}",
+        e,
+        started.elapsed()
+    );
+    assert_eq!(
+        process(&bytes, &Options::default()).expect_err("refused"),
+        e
+    );
     e
 }
 
@@ -68,8 +95,17 @@ fn a_well_formed_hand_built_file_passes_the_parser() {
         ..HeifSpec::default()
     };
     let h = heif_header(&spec.build(), 101).expect("parses");
-    assert_eq!((h.width, h.height, h.tiles, h.tile_size, h.rotation), (1500, 700, 6, (512, 512), 1));
-    assert_eq!(refused(&spec), ImageError::Unsupported { found: "AVIF image", accepted: Accepted::ALL });
+    assert_eq!(
+        (h.width, h.height, h.tiles, h.tile_size, h.rotation),
+        (1500, 700, 6, (512, 512), 1)
+    );
+    assert_eq!(
+        refused(&spec),
+        ImageError::Unsupported {
+            found: "AVIF image",
+            accepted: Accepted::ALL
+        }
+    );
 }
 
 #[test]
@@ -79,7 +115,10 @@ fn huge_declared_sizes_are_refused_from_the_boxes() {
         tile: (60_000, 60_000),
         ..HeifSpec::default()
     };
-    assert!(matches!(refused(&huge), ImageError::TooManyPixels { width: 60_000, .. }));
+    assert!(matches!(
+        refused(&huge),
+        ImageError::TooManyPixels { width: 60_000, .. }
+    ));
     let wide = HeifSpec {
         size: (u32::MAX, 1),
         tile: (u32::MAX, 1),
@@ -100,7 +139,10 @@ fn huge_declared_sizes_are_refused_from_the_boxes() {
         tile: (30_000, 30_000),
         ..HeifSpec::default()
     };
-    assert!(matches!(refused(&tile), ImageError::TooManyPixels { width: 30_000, .. }));
+    assert!(matches!(
+        refused(&tile),
+        ImageError::TooManyPixels { width: 30_000, .. }
+    ));
 }
 
 #[test]
@@ -130,7 +172,10 @@ fn grids_of_thousands_of_tiles_are_refused() {
         tile: (8, 8),
         ..HeifSpec::default()
     };
-    assert!(matches!(refused(&most), ImageError::Corrupt { .. } | ImageError::TooManyTiles { .. }));
+    assert!(matches!(
+        refused(&most),
+        ImageError::Corrupt { .. } | ImageError::TooManyTiles { .. }
+    ));
 }
 
 #[test]
@@ -142,27 +187,73 @@ fn recursive_and_dangling_references_are_refused() {
         ..HeifSpec::default()
     };
     for (what, spec) in [
-        ("grid refers to itself", HeifSpec { extra_dimg: vec![(1, 1)], ..grid.clone() }),
-        ("tile refers back to the grid", HeifSpec { extra_dimg: vec![(2, 1)], ..grid.clone() }),
-        ("reference to no item", HeifSpec { extra_dimg: vec![(1, 77)], ..grid.clone() }),
-        ("reference from no item", HeifSpec { extra_dimg: vec![(78, 2)], ..grid.clone() }),
-        ("primary item missing", HeifSpec { primary: 9, ..grid.clone() }),
-        ("wrong tile count", HeifSpec { extra_dimg: vec![(1, 2)], ..grid.clone() }),
+        (
+            "grid refers to itself",
+            HeifSpec {
+                extra_dimg: vec![(1, 1)],
+                ..grid.clone()
+            },
+        ),
+        (
+            "tile refers back to the grid",
+            HeifSpec {
+                extra_dimg: vec![(2, 1)],
+                ..grid.clone()
+            },
+        ),
+        (
+            "reference to no item",
+            HeifSpec {
+                extra_dimg: vec![(1, 77)],
+                ..grid.clone()
+            },
+        ),
+        (
+            "reference from no item",
+            HeifSpec {
+                extra_dimg: vec![(78, 2)],
+                ..grid.clone()
+            },
+        ),
+        (
+            "primary item missing",
+            HeifSpec {
+                primary: 9,
+                ..grid.clone()
+            },
+        ),
+        (
+            "wrong tile count",
+            HeifSpec {
+                extra_dimg: vec![(1, 2)],
+                ..grid.clone()
+            },
+        ),
     ] {
-        assert!(matches!(refused(&spec), ImageError::Corrupt { .. }), "{what}");
+        assert!(
+            matches!(refused(&spec), ImageError::Corrupt { .. }),
+            "{what}"
+        );
     }
 }
 
 #[test]
 fn truncated_and_oversized_boxes_are_corrupt() {
-    for name in ["avif-grid2x2-400x300.avif", "avif-alpha-120x120.avif", "heic-320x180.heic"] {
+    for name in [
+        "avif-grid2x2-400x300.avif",
+        "avif-alpha-120x120.avif",
+        "heic-320x180.heic",
+    ] {
         let whole = fixture(name);
         // Every cut inside the boxes before the coded data.
         let meta_end = 32 + 600;
         for cut in 1..meta_end.min(whole.len()) {
             let e = process(&whole[..cut], &Options::default()).expect_err("refused");
             assert!(
-                matches!(e, ImageError::Corrupt { .. } | ImageError::Unsupported { .. }),
+                matches!(
+                    e,
+                    ImageError::Corrupt { .. } | ImageError::Unsupported { .. }
+                ),
                 "{name} cut at {cut}: {e:?}"
             );
         }
@@ -170,11 +261,17 @@ fn truncated_and_oversized_boxes_are_corrupt() {
         let mut past = whole.clone();
         let meta_at = u32::from_be_bytes([past[0], past[1], past[2], past[3]]) as usize;
         past[meta_at..meta_at + 4].copy_from_slice(&0x7FFF_FFF0u32.to_be_bytes());
-        assert!(matches!(heif_header(&past, 101), Err(ImageError::Corrupt { .. })), "{name}");
+        assert!(
+            matches!(heif_header(&past, 101), Err(ImageError::Corrupt { .. })),
+            "{name}"
+        );
         // A size smaller than a box header.
         let mut small = whole.clone();
         small[meta_at..meta_at + 4].copy_from_slice(&5u32.to_be_bytes());
-        assert!(matches!(heif_header(&small, 101), Err(ImageError::Corrupt { .. })), "{name}");
+        assert!(
+            matches!(heif_header(&small, 101), Err(ImageError::Corrupt { .. })),
+            "{name}"
+        );
     }
 }
 
@@ -182,7 +279,11 @@ fn truncated_and_oversized_boxes_are_corrupt() {
 fn mutated_files_never_panic_and_stay_fast() {
     let mut rng = XorShift(0xA11F_5EED_0000_0011);
     let started = Instant::now();
-    for name in ["avif-grid2x2-400x300.avif", "avif-animated-3frames-80x60.avif", "heic-320x180.heic"] {
+    for name in [
+        "avif-grid2x2-400x300.avif",
+        "avif-animated-3frames-80x60.avif",
+        "heic-320x180.heic",
+    ] {
         let whole = fixture(name);
         let head = whole.len().min(1400);
         for _ in 0..3000 {

@@ -29,7 +29,8 @@ fn every_kind_cjxl_writes_is_accepted() {
         ("jxl-recompressed-orient6-160x90.jxl", (90, 160), 1),
     ];
     for (name, displayed, frames) in cases {
-        let p = process(&fixture(name), &Options::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let p =
+            process(&fixture(name), &Options::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(p.source.format, Format::Jxl, "{name}");
         assert_eq!(p.source.frames, frames, "{name}");
         assert_standard_set(&p, displayed);
@@ -37,7 +38,11 @@ fn every_kind_cjxl_writes_is_accepted() {
         assert_eq!(probed, p.source, "{name}");
     }
     let p = probe(&fixture("jxl-orient6-160x90.jxl"), &Limits::default()).expect("probe");
-    assert_eq!((p.width, p.height), (160, 90), "probe reports the stored size");
+    assert_eq!(
+        (p.width, p.height),
+        (160, 90),
+        "probe reports the stored size"
+    );
     assert_eq!(p.format.media_type(), "image/jxl");
 }
 
@@ -46,12 +51,27 @@ fn every_kind_cjxl_writes_is_accepted() {
 fn codestream_orientation_is_applied_exactly_once() {
     let red = |p: [u8; 3]| p[0] > 190 && p[1] < 70 && p[2] < 70;
     let grey = |p: [u8; 3]| p.iter().all(|&c| (95..=160).contains(&c));
-    for name in ["jxl-orient6-160x90.jxl", "jxl-recompressed-orient6-160x90.jxl"] {
+    for name in [
+        "jxl-orient6-160x90.jxl",
+        "jxl-recompressed-orient6-160x90.jxl",
+    ] {
         let img = full(name);
         assert_eq!((img.width, img.height), (90, 160), "{name}");
-        assert!(red(img.pixel(80, 10)), "{name}: top-right {:?}", img.pixel(80, 10));
-        assert!(grey(img.pixel(10, 10)), "{name}: top-left {:?}", img.pixel(10, 10));
-        assert!(grey(img.pixel(80, 150)), "{name}: bottom-right {:?}", img.pixel(80, 150));
+        assert!(
+            red(img.pixel(80, 10)),
+            "{name}: top-right {:?}",
+            img.pixel(80, 10)
+        );
+        assert!(
+            grey(img.pixel(10, 10)),
+            "{name}: top-left {:?}",
+            img.pixel(10, 10)
+        );
+        assert!(
+            grey(img.pixel(80, 150)),
+            "{name}: bottom-right {:?}",
+            img.pixel(80, 150)
+        );
     }
 }
 
@@ -71,7 +91,10 @@ fn pixels_match_the_source_images() {
         assert!(de <= most, "{jxl} vs {source}: mean ΔE00 {de:.3}");
     }
     let corner = full("jxl-alpha-120x120.jxl").pixel(0, 0);
-    assert!(corner.iter().all(|&c| c >= 245), "transparent corner is {corner:?}");
+    assert!(
+        corner.iter().all(|&c| c >= 245),
+        "transparent corner is {corner:?}"
+    );
 }
 
 #[test]
@@ -108,7 +131,10 @@ fn codestream(width: u32, height: u32, tail: usize) -> Vec<u8> {
     put(width - 1, 30);
     put(1, 1); // all_default metadata
     let mut out = vec![0xFF, 0x0A];
-    out.extend(bits.chunks(8).map(|c| c.iter().rev().fold(0u8, |b, &x| b << 1 | u8::from(x))));
+    out.extend(
+        bits.chunks(8)
+            .map(|c| c.iter().rev().fold(0u8, |b, &x| b << 1 | u8::from(x))),
+    );
     out.resize(out.len() + tail, 0);
     out
 }
@@ -118,7 +144,11 @@ fn limits_are_checked_from_the_header() {
     let l = Limits::default();
     assert!(matches!(
         probe(&codestream(30000, 30000, 0), &l),
-        Err(ImageError::TooManyPixels { width: 30000, height: 30000, .. })
+        Err(ImageError::TooManyPixels {
+            width: 30000,
+            height: 30000,
+            ..
+        })
     ));
     assert!(matches!(
         probe(&codestream(1_000_000_000, 4, 0), &l),
@@ -126,7 +156,11 @@ fn limits_are_checked_from_the_header() {
     ));
     assert!(matches!(
         process(&codestream(7000, 7000, 100), &Options::default()),
-        Err(ImageError::TooCompressed { width: 7000, height: 7000, .. })
+        Err(ImageError::TooCompressed {
+            width: 7000,
+            height: 7000,
+            ..
+        })
     ));
     // Under every limit: jxl-oxide then finds no frame.
     assert!(matches!(
@@ -136,7 +170,10 @@ fn limits_are_checked_from_the_header() {
     let few = Limits { max_frames: 2, ..l };
     assert_eq!(
         probe(&fixture("jxl-animated-3frames-80x60.jxl"), &few),
-        Err(ImageError::TooManyFrames { frames_seen: 3, max_frames: 2 })
+        Err(ImageError::TooManyFrames {
+            frames_seen: 3,
+            max_frames: 2
+        })
     );
 }
 
@@ -149,7 +186,14 @@ fn truncated_files_are_corrupt() {
         "jxl-animated-3frames-80x60.jxl",
     ] {
         let whole = fixture(name);
-        for cut in [3, 12, 40, whole.len() / 3, whole.len() * 6 / 10, whole.len() - 1] {
+        for cut in [
+            3,
+            12,
+            40,
+            whole.len() / 3,
+            whole.len() * 6 / 10,
+            whole.len() - 1,
+        ] {
             let e = process(&whole[..cut], &Options::default());
             assert!(
                 matches!(e, Err(ImageError::Corrupt { .. })),
