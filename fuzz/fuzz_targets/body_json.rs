@@ -4,8 +4,8 @@
 //! styles that are valid by construction the decoded file must be exactly the original bytes.
 #![no_main]
 
-mod common;
 mod upload_oracle;
+mod common;
 
 use arbitrary::Arbitrary;
 use base64::Engine;

@@ -6,8 +6,8 @@
 //! file must be exactly the bytes of the one file part (an oracle, not only "does not panic").
 #![no_main]
 
-mod common;
 mod upload_oracle;
+mod common;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
