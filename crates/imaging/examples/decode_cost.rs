@@ -84,9 +84,9 @@ fn main() {
         }
         let (wall, cpu, theirs) = (wall / rounds, cpu / rounds, theirs / rounds);
         println!(
-            "{file}: portrait decode {wall:.0?} wall, whole process() {cpu:.0?} CPU; \
-             vips avg {theirs:.0?} CPU; ratio (portrait decode wall / vips CPU) {:.2}",
-            wall.as_secs_f64() / theirs.as_secs_f64().max(1e-3)
+            "{file}: portrait decode {wall:.2?} wall, whole process() {cpu:.2?} CPU; \
+             vips avg {theirs:.2?} CPU; CPU ratio (process / vips) {:.2}",
+            cpu.as_secs_f64() / theirs.as_secs_f64().max(1e-3)
         );
     }
 }
