@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 /// Source paths of the decoders whose panics `portrait_imaging::process` is meant to absorb.
-const DECODER_CRATES: [&str; 9] = [
+const DECODER_CRATES: [&str; 10] = [
     "/jpeg-decoder-",
     "/png-0.",
     "/gif-0.",
@@ -21,6 +21,8 @@ const DECODER_CRATES: [&str; 9] = [
     "/weezl-",
     "/miniz_oxide-",
     "/zune-",
+    // jxl-oxide and its parts (jxl-render, jxl-frame, jxl-modular, …).
+    "/jxl-",
 ];
 
 static SEEN: Mutex<Option<HashSet<String>>> = Mutex::new(None);

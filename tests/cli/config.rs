@@ -13,7 +13,7 @@ use std::time::Duration;
 use portrait_api::config::{HttpLimits, RateLimit};
 use portrait_api::Config;
 use portrait_blobs::Timeouts;
-use portrait_imaging::{Limits, Options};
+use portrait_imaging::{Format, Limits, Options};
 use portrait_photos::{CacheLimits, PhotoLimits, SweepSchedule};
 use portrait_store::ConnectOptions;
 
@@ -65,6 +65,7 @@ fn nothing_default() -> Config {
             square_sizes: vec![40, 80],
             full_max_side: 1500,
             jpeg_quality: 71,
+            formats: vec![Format::Jpeg, Format::Png],
             crop: None,
         },
         store: ConnectOptions {

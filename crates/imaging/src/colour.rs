@@ -57,7 +57,8 @@ pub(crate) fn find(bytes: &[u8], format: Format) -> Found {
             embedded: webp_icc(bytes).map(Embedded::Icc),
             drop_png_chunks: Vec::new(),
         },
-        Format::Gif | Format::Bmp => Found::default(),
+        // JPEG XL describes its colour in the codestream: jxl.rs reads it from jxl-oxide.
+        Format::Gif | Format::Bmp | Format::Jxl => Found::default(),
     }
 }
 

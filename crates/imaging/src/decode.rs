@@ -13,12 +13,15 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 use crate::colour::{self, Embedded, Space};
 use crate::detect::Format;
 use crate::probe::Header;
+use crate::{jxl, orient};
 use crate::{ImageError, Limits, Options};
 
 /// Pixels ready for orientation, plus what the decoder learnt on the way.
 pub(crate) struct Decoded {
     pub image: RgbImage,
     pub orientation: Orientation,
+    /// The decoder has already applied `orientation` (JPEG XL): it must not be applied again.
+    pub oriented: bool,
 }
 
 /// The JPEG shrink-on-load factor for an image displayed at `width` × `height`
@@ -62,6 +65,20 @@ pub(crate) fn decode(
         return Ok(Decoded {
             image,
             orientation: header.orientation.unwrap_or(Orientation::NoTransforms),
+            oriented: false,
+        });
+    }
+    if probe.format == Format::Jxl {
+        let orientation = header.orientation.unwrap_or(Orientation::NoTransforms);
+        let image = flatten(jxl::decode(bytes, limits)?);
+        let displayed = orient::displayed_size(probe.width, probe.height, orientation);
+        if image.dimensions() != displayed {
+            return Err(ImageError::corrupt("decoded size differs from the header"));
+        }
+        return Ok(Decoded {
+            image,
+            orientation,
+            oriented: true,
         });
     }
     let bytes = if found.drop_png_chunks.is_empty() {
@@ -183,7 +200,9 @@ fn decode_other(
         Format::Gif => ImageFormat::Gif,
         Format::Bmp => ImageFormat::Bmp,
         Format::WebP => ImageFormat::WebP,
-        Format::Jpeg => return Err(ImageError::corrupt("JPEG routed to the wrong decoder")),
+        Format::Jpeg | Format::Jxl => {
+            return Err(ImageError::corrupt("format routed to the wrong decoder"))
+        }
     };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
     let mut decoder_limits = image::Limits::default();
@@ -203,6 +222,7 @@ fn decode_other(
     Ok(Decoded {
         image: flatten(dynamic),
         orientation,
+        oriented: false,
     })
 }
 

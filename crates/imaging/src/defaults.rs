@@ -63,3 +63,13 @@ pub const RENDITION_BYTES: u64 = 16 * 1024 * 1024;
 /// profiles reach a few hundred KB). A larger one is ignored, unread and uninflated, and the
 /// image is taken as sRGB.
 pub const MAX_PROFILE_BYTES: usize = 1 << 20;
+
+/// Bytes per source pixel [`crate::working_set_bytes`] assumes for JPEG XL, and what jxl-oxide
+/// may allocate for its own buffers (beyond it the decode fails): f32 planes for colour and
+/// alpha (16 bytes a pixel), the interleaved copy it hands over and the RGB image made of it.
+pub const JXL_BYTES_PER_PIXEL: u64 = 32;
+
+/// Most tiles a HEIF/AVIF grid may have. iPhones write 512×512 tiles: 48 for 12 MP, 192 for
+/// 48 MP; 50 MP in 256×256 tiles is 763. Each tile is a separate decode, so a grid of thousands
+/// of tiny tiles is a cheap denial of service.
+pub const MAX_GRID_TILES: u32 = 1024;

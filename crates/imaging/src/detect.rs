@@ -1,19 +1,49 @@
 //! Format detection from magic bytes only. File names and declared content types
 //! are attacker-controlled, so they are never consulted.
 
-use crate::ImageError;
+use crate::heif::{self, Brand};
+use crate::{jxl, ImageError};
 
-/// An accepted input format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// An accepted input format. In the configuration: `jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Jpeg,
     Png,
     Gif,
     Bmp,
     WebP,
+    /// JPEG XL, bare codestream or ISO BMFF container.
+    Jxl,
 }
 
 impl Format {
+    /// Every format the pipeline decodes, in the order messages list them.
+    pub const ALL: [Format; 6] = [
+        Format::Jpeg,
+        Format::Png,
+        Format::Gif,
+        Format::Bmp,
+        Format::WebP,
+        Format::Jxl,
+    ];
+
+    /// What a file of this format is called in messages ("JPEG XL image").
+    pub fn description(&self) -> &'static str {
+        match self {
+            Format::Jpeg => "JPEG image",
+            Format::Png => "PNG image",
+            Format::Gif => "GIF image",
+            Format::Bmp => "BMP image",
+            Format::WebP => "WebP image",
+            Format::Jxl => "JPEG XL image",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << Format::ALL.iter().position(|&f| f == self).unwrap_or(0)
+    }
+
     /// Short human name ("JPEG", "PNG", …).
     pub fn name(&self) -> &'static str {
         match self {
@@ -22,6 +52,7 @@ impl Format {
             Format::Gif => "GIF",
             Format::Bmp => "BMP",
             Format::WebP => "WebP",
+            Format::Jxl => "JPEG XL",
         }
     }
 
@@ -33,6 +64,39 @@ impl Format {
             Format::Gif => "image/gif",
             Format::Bmp => "image/bmp",
             Format::WebP => "image/webp",
+            Format::Jxl => "image/jxl",
+        }
+    }
+}
+
+/// A set of formats: those a server accepts, named in the message refusing any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Accepted(u8);
+
+impl Accepted {
+    pub const ALL: Accepted = Accepted(0b11_1111);
+
+    pub fn of(formats: &[Format]) -> Self {
+        Accepted(formats.iter().fold(0, |bits, f| bits | f.bit()))
+    }
+
+    pub fn contains(self, format: Format) -> bool {
+        self.0 & format.bit() != 0
+    }
+}
+
+impl std::fmt::Display for Accepted {
+    /// "JPEG, PNG and WebP", "JPEG", "none".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = Format::ALL
+            .iter()
+            .filter(|&&x| self.contains(x))
+            .map(|x| x.name())
+            .collect();
+        match names.as_slice() {
+            [] => f.write_str("none"),
+            [one] => f.write_str(one),
+            [most @ .., last] => write!(f, "{} and {last}", most.join(", ")),
         }
     }
 }
@@ -59,8 +123,12 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ImageError> {
     if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
         return Ok(Format::WebP);
     }
+    if bytes.starts_with(jxl::CODESTREAM_MAGIC) || bytes.starts_with(jxl::CONTAINER_MAGIC) {
+        return Ok(Format::Jxl);
+    }
     Err(ImageError::Unsupported {
         found: name_other(bytes),
+        accepted: Accepted::ALL,
     })
 }
 
@@ -100,9 +168,6 @@ fn name_other(bytes: &[u8]) -> &'static str {
     if starts(b"RIFF") {
         return "RIFF file that is not WebP";
     }
-    if starts(&[0xFF, 0x0A]) || starts(b"\0\0\0\x0cJXL \r\n\x87\n") {
-        return "JPEG XL image";
-    }
     if starts(b"\0\0\0\x0cjP  \r\n\x87\n") || starts(&[0xFF, 0x4F, 0xFF, 0x51]) {
         return "JPEG 2000 image";
     }
@@ -130,31 +195,11 @@ fn iso_media(bytes: &[u8]) -> Option<&'static str> {
     if bytes.get(4..8) != Some(b"ftyp") {
         return None;
     }
-    let size = bytes
-        .get(0..4)
-        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)?;
-    let end = size.clamp(12, 256).min(bytes.len());
-    // Major brand at 8..12, then minor version, then compatible brands.
-    let brands = bytes
-        .get(8..end)?
-        .chunks_exact(4)
-        .enumerate()
-        .filter(|(i, _)| *i != 1)
-        .map(|(_, b)| b);
-    let mut is_heif = false;
-    for brand in brands {
-        match brand {
-            b"avif" | b"avis" => return Some("HEIC/AVIF image"),
-            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
-                is_heif = true
-            }
-            _ => {}
-        }
-    }
-    Some(if is_heif {
-        "HEIC/AVIF image"
-    } else {
-        "video or other ISO media file"
+    Some(match heif::brand(bytes) {
+        Some(Brand::Avif | Brand::AvifSequence) => "AVIF image",
+        Some(Brand::Heic) => "HEIC image",
+        Some(Brand::Heif) => "HEIF image",
+        None => "video or other ISO media file",
     })
 }
 
@@ -213,7 +258,7 @@ mod tests {
 
     fn found(bytes: &[u8]) -> &'static str {
         match detect(bytes) {
-            Err(ImageError::Unsupported { found }) => found,
+            Err(ImageError::Unsupported { found, .. }) => found,
             other => panic!("expected Unsupported, got {other:?}"),
         }
     }
@@ -229,6 +274,8 @@ mod tests {
         bmp.extend_from_slice(&[0; 12]);
         bmp.extend_from_slice(&40u32.to_le_bytes());
         assert_eq!(detect(&bmp), Ok(Format::Bmp));
+        assert_eq!(detect(b"\xFF\x0A\xFA\x7F"), Ok(Format::Jxl));
+        assert_eq!(detect(b"\0\0\0\x0cJXL \r\n\x87\n...."), Ok(Format::Jxl));
         assert_eq!(detect(b""), Err(ImageError::Empty));
     }
 
@@ -247,18 +294,13 @@ mod tests {
         assert_eq!(found(b"II*\0...."), "TIFF image");
         assert_eq!(found(b"MM\0*...."), "TIFF image");
         assert_eq!(found(b"\x1f\x8b\x08\0"), "gzip archive");
-        assert_eq!(
-            found(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
-            "HEIC/AVIF image"
-        );
+        assert_eq!(found(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"), "HEIC image");
         assert_eq!(
             found(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"),
-            "HEIC/AVIF image"
+            "AVIF image"
         );
-        assert_eq!(
-            found(b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic"),
-            "HEIC/AVIF image"
-        );
+        assert_eq!(found(b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic"), "HEIC image");
+        assert_eq!(found(b"\0\0\0\x14ftypmif1\0\0\0\0mif1"), "HEIF image");
         assert_eq!(
             found(b"\0\0\0\x14ftypisom\0\0\0\0isom"),
             "video or other ISO media file"
@@ -270,6 +312,22 @@ mod tests {
             "unknown binary data"
         );
         assert_eq!(found(b"RIFF\0\0\0\0WAVEfmt "), "RIFF file that is not WebP");
+    }
+
+    #[test]
+    fn accepted_sets_read_as_lists() {
+        assert_eq!(
+            Accepted::ALL.to_string(),
+            "JPEG, PNG, GIF, BMP, WebP and JPEG XL"
+        );
+        assert_eq!(
+            Accepted::of(&[Format::WebP, Format::Jpeg]).to_string(),
+            "JPEG and WebP"
+        );
+        assert_eq!(Accepted::of(&[Format::Png]).to_string(), "PNG");
+        assert_eq!(Accepted::of(&[]).to_string(), "none");
+        assert_eq!(Accepted::of(&Format::ALL), Accepted::ALL);
+        assert!(!Accepted::of(&[Format::Png]).contains(Format::Jxl));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::detect::Accepted;
+
 /// Why an upload could not be turned into renditions.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum ImageError {
@@ -10,11 +12,11 @@ pub enum ImageError {
     #[error("file is empty")]
     Empty,
     /// The bytes are not one of the accepted formats; `found` names what they look like.
-    #[error(
-        "file is {}; accepted formats are JPEG, PNG, GIF, BMP and WebP",
-        WithArticle(found)
-    )]
-    Unsupported { found: &'static str },
+    #[error("file is {}; accepted formats are {accepted}", WithArticle(found))]
+    Unsupported {
+        found: &'static str,
+        accepted: Accepted,
+    },
     /// width × height exceeds `Limits::max_pixels`.
     #[error(
         "image is {width}×{height} pixels ({}); the limit is {}",
@@ -55,6 +57,9 @@ pub enum ImageError {
     /// More frames than `Limits::max_frames`; counting stops at `max_frames + 1`.
     #[error("image has more than {max_frames} frames; the limit is {max_frames}")]
     TooManyFrames { frames_seen: u32, max_frames: u32 },
+    /// A HEIF/AVIF grid made of more tiles than [`crate::defaults::MAX_GRID_TILES`].
+    #[error("image is made of {tiles} tiles; the limit is {max_tiles}")]
+    TooManyTiles { tiles: u32, max_tiles: u32 },
     /// Truncated or malformed data, or a decoder failure. `detail` is for logs and
     /// is written by this crate (it never contains file bytes); it is not shown.
     #[error("image is truncated or corrupt")]
@@ -125,26 +130,41 @@ impl fmt::Display for WithArticle<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Format;
 
     #[test]
     fn messages_read_well() {
-        let e = ImageError::Unsupported { found: "SVG image" };
+        let e = ImageError::Unsupported {
+            found: "SVG image",
+            accepted: Accepted::ALL,
+        };
         assert_eq!(
             e.to_string(),
-            "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP and WebP"
+            "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP, WebP and JPEG XL"
         );
         let e = ImageError::Unsupported {
             found: "PDF document",
+            accepted: Accepted::ALL,
         };
         assert!(e.to_string().starts_with("file is a PDF document;"));
         let e = ImageError::Unsupported {
             found: "plain text",
+            accepted: Accepted::ALL,
         };
         assert!(e.to_string().starts_with("file is plain text;"));
         let e = ImageError::Unsupported {
             found: "unknown binary data",
+            accepted: Accepted::ALL,
         };
         assert!(e.to_string().starts_with("file is unknown binary data;"));
+        let e = ImageError::Unsupported {
+            found: Format::Jxl.description(),
+            accepted: Accepted::of(&[Format::Jpeg, Format::Png]),
+        };
+        assert_eq!(
+            e.to_string(),
+            "file is a JPEG XL image; accepted formats are JPEG and PNG"
+        );
         let e = ImageError::TooManyPixels {
             width: 30000,
             height: 30000,

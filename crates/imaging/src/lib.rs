@@ -26,6 +26,8 @@ pub mod defaults;
 mod detect;
 mod encode;
 mod error;
+mod heif;
+mod jxl;
 mod orient;
 mod probe;
 mod resize;
@@ -37,7 +39,7 @@ use std::time::{Duration, Instant};
 
 pub use crop::{default_square, CropReason, DefaultSquare, FaceBox};
 pub use decode::decode_scale_for;
-pub use detect::{detect, Format};
+pub use detect::{detect, Accepted, Format};
 pub use error::ImageError;
 pub use probe::{check_size, probe};
 
@@ -49,7 +51,7 @@ pub struct Limits {
     pub max_pixels: u64,
     /// Longest side accepted.
     pub max_side: u32,
-    /// Most frames accepted (animated GIF/PNG/WebP); counting stops at max + 1.
+    /// Most frames accepted (animated GIF/PNG/WebP/JPEG XL); counting stops at max + 1.
     pub max_frames: u32,
     /// Largest long side / short side ratio accepted.
     pub max_aspect_ratio: u32,
@@ -89,6 +91,9 @@ pub struct Options {
     pub full_max_side: u32,
     /// JPEG quality, 1–100 (clamped).
     pub jpeg_quality: u8,
+    /// Formats accepted (`jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`); a file in another is
+    /// refused with a message listing these.
+    pub formats: Vec<Format>,
     /// Region for the squares; `None` lets [`default_square`] choose (faces, saliency,
     /// Kantata's rule). Per upload, never configured.
     #[serde(skip)]
@@ -102,6 +107,7 @@ impl Default for Options {
             square_sizes: defaults::SQUARE_SIZES.to_vec(),
             full_max_side: defaults::FULL_MAX_SIDE,
             jpeg_quality: defaults::JPEG_QUALITY,
+            formats: Format::ALL.to_vec(),
             crop: None,
         }
     }
@@ -179,7 +185,8 @@ pub struct Stats {
 /// budget. 0 when the header does not pass [`probe`]: `process` then fails before it
 /// allocates anything.
 pub fn working_set_bytes(bytes: &[u8], options: &Options) -> u64 {
-    let Ok(header) = probe::read_header(bytes, &options.limits) else {
+    let accepted = Accepted::of(&options.formats);
+    let Ok(header) = probe::read_header(bytes, &options.limits, accepted) else {
         return 0;
     };
     let source = header.probe;
@@ -201,6 +208,9 @@ pub fn working_set_bytes(bytes: &[u8], options: &Options) -> u64 {
             };
             // Component planes at the decoded size, the RGB image and its upright copy.
             coefficients + scaled * samples_milli / 1000 + scaled * 3 * 2
+        }
+        None if source.format == Format::Jxl => {
+            pixels.saturating_mul(defaults::JXL_BYTES_PER_PIXEL)
         }
         None => pixels.saturating_mul(defaults::OTHER_BYTES_PER_PIXEL),
     };
@@ -266,7 +276,7 @@ fn clamped(options: &Options) -> Options {
 
 fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError> {
     let started = Instant::now();
-    let header = probe::read_header(bytes, &options.limits)?;
+    let header = probe::read_header(bytes, &options.limits, Accepted::of(&options.formats))?;
     let source = header.probe;
 
     // JPEG knows its orientation from the header, so the shrink factor and the
@@ -298,7 +308,12 @@ fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError
         decoded_height,
         orientation,
         displayed,
-        image: orient::apply(decoded.image, orientation),
+        // JPEG XL's decoder has already turned its pixels upright.
+        image: if decoded.oriented {
+            decoded.image
+        } else {
+            orient::apply(decoded.image, orientation)
+        },
         decode_time,
     })
 }

@@ -4,15 +4,15 @@
 
 use image::metadata::Orientation;
 
-use crate::detect::{detect, Format};
-use crate::{defaults, ImageError, Limits, Probe};
+use crate::detect::{detect, Accepted, Format};
+use crate::{defaults, heif, jxl, ImageError, Limits, Probe};
 
 /// What the header tells us beyond the public [`Probe`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Header {
     pub probe: Probe,
-    /// EXIF orientation found in the header (JPEG only; other formats report it
-    /// from their decoder).
+    /// Orientation found in the header (JPEG's EXIF, JPEG XL's codestream; other formats
+    /// report it from their decoder).
     pub orientation: Option<Orientation>,
     /// How a JPEG's frame is coded, for memory estimates.
     pub jpeg: Option<JpegFrame>,
@@ -39,12 +39,35 @@ impl JpegFrame {
 /// Detects the format, reads the dimensions and frame count from the header and
 /// checks them against `limits`. Never decodes pixels.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, ImageError> {
-    read_header(bytes, limits).map(|h| h.probe)
+    read_header(bytes, limits, Accepted::ALL).map(|h| h.probe)
 }
 
-pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImageError> {
-    let format = detect(bytes)?;
+/// [`probe`] for a server that accepts only the formats in `accepted`: others are refused
+/// before their header is parsed, with a message listing `accepted`.
+pub(crate) fn read_header(
+    bytes: &[u8],
+    limits: &Limits,
+    accepted: Accepted,
+) -> Result<Header, ImageError> {
     let frame_cap = limits.max_frames.saturating_add(1);
+    let format = match detect(bytes) {
+        // Not decoded yet: refused as unsupported, but only after the limits, so that a bomb
+        // is named as one and the container parser is exercised on every such upload.
+        Err(ImageError::Unsupported { found, .. }) if heif::brand(bytes).is_some() => {
+            check_heif(bytes, limits, frame_cap)?;
+            return Err(ImageError::Unsupported { found, accepted });
+        }
+        Err(ImageError::Unsupported { found, .. }) => {
+            return Err(ImageError::Unsupported { found, accepted })
+        }
+        Ok(format) if !accepted.contains(format) => {
+            return Err(ImageError::Unsupported {
+                found: format.description(),
+                accepted,
+            })
+        }
+        other => other?,
+    };
     let mut jpeg = None;
     let (width, height, frames, orientation) = match format {
         Format::Jpeg => {
@@ -70,6 +93,14 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Image
             let (w, h, f) = webp_header(bytes, frame_cap)?;
             (w, h, f, None)
         }
+        Format::Jxl => {
+            let h = jxl::header(bytes)?;
+            // The size is checked before jxl-oxide parses the frames, whose tables grow with it.
+            check_size(h.width, h.height, limits)?;
+            check_density(h.width, h.height, bytes.len())?;
+            let frames = jxl::frames(bytes, limits, frame_cap)?;
+            (h.width, h.height, frames, Some(h.orientation))
+        }
     };
     check_size(width, height, limits)?;
     check_density(width, height, bytes.len())?;
@@ -89,6 +120,31 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Image
         orientation,
         jpeg,
     })
+}
+
+/// The limits on a HEIF/AVIF file's primary image, from its boxes: size (after `irot`),
+/// each grid tile's size, density, frames.
+fn check_heif(
+    bytes: &[u8],
+    limits: &Limits,
+    frame_cap: u32,
+) -> Result<heif::HeifHeader, ImageError> {
+    let h = heif::header(bytes, frame_cap)?;
+    let (width, height) = if h.rotation % 2 == 1 {
+        (h.height, h.width)
+    } else {
+        (h.width, h.height)
+    };
+    check_size(width, height, limits)?;
+    check_area(h.tile_size.0, h.tile_size.1, limits)?;
+    check_density(width, height, bytes.len())?;
+    if h.frames > limits.max_frames {
+        return Err(ImageError::TooManyFrames {
+            frames_seen: h.frames,
+            max_frames: limits.max_frames,
+        });
+    }
+    Ok(h)
 }
 
 /// Applies the size limits of `limits` to a width × height.

@@ -112,6 +112,7 @@ pub fn small_options(data: &[u8]) -> Options {
         square_sizes: vec![1 + bits(8, 40), 1 + bits(16, 130), 17],
         full_max_side: 1 + bits(32, 200),
         jpeg_quality: bits(40, 110) as u8,
+        formats: crate::Format::ALL.to_vec(),
         crop,
     }
 }
@@ -289,5 +290,157 @@ mod tests {
             assert!((got - want).abs() < 1e-4, "{a:?} {b:?}: {got} vs {want}");
         }
         assert!(srgb_to_lab([255, 255, 255])[0] > 99.99);
+    }
+}
+
+/// The HEIF/AVIF container parser, for tests and the `heif` fuzz target.
+pub use crate::heif::{header as heif_header, Brand, Coding, Colr, HeifHeader};
+
+/// An ISO BMFF box.
+pub fn iso_box(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+    b.extend_from_slice(kind);
+    b.extend_from_slice(payload);
+    b
+}
+
+/// An ISO BMFF full box (version and flags first).
+pub fn iso_full_box(kind: &[u8; 4], version: u8, flags: u32, payload: &[u8]) -> Vec<u8> {
+    let mut p = (u32::from(version) << 24 | flags & 0xFF_FFFF)
+        .to_be_bytes()
+        .to_vec();
+    p.extend_from_slice(payload);
+    iso_box(kind, &p)
+}
+
+/// A hand-built HEIF file: what the boxes say, nothing decodable.
+#[derive(Debug, Clone)]
+pub struct HeifSpec {
+    /// `ftyp` major brand, then compatible brands.
+    pub brands: Vec<[u8; 4]>,
+    /// `None`: a single `av01` primary item of `size`; `Some((rows, columns))`: a `grid`
+    /// primary (item 1) whose tiles (items 2…) each have `tile`.
+    pub grid: Option<(u32, u32)>,
+    pub size: (u32, u32),
+    pub tile: (u32, u32),
+    /// Extra (from, to) `dimg` references, e.g. to make a grid refer to itself.
+    pub extra_dimg: Vec<(u16, u16)>,
+    /// Primary item ID written in `pitm`.
+    pub primary: u16,
+    /// `irot` angle of the primary (quarter turns), if any.
+    pub irot: Option<u8>,
+}
+
+impl Default for HeifSpec {
+    fn default() -> Self {
+        HeifSpec {
+            brands: vec![*b"avif", *b"mif1", *b"miaf"],
+            grid: None,
+            size: (640, 480),
+            tile: (640, 480),
+            extra_dimg: Vec::new(),
+            primary: 1,
+            irot: None,
+        }
+    }
+}
+
+impl HeifSpec {
+    pub fn build(&self) -> Vec<u8> {
+        let mut ftyp = self.brands[0].to_vec();
+        ftyp.extend_from_slice(&[0, 0, 0, 0]);
+        for b in &self.brands {
+            ftyp.extend_from_slice(b);
+        }
+        let infe = |id: u16, kind: &[u8; 4]| {
+            let mut p = id.to_be_bytes().to_vec();
+            p.extend_from_slice(&[0, 0]);
+            p.extend_from_slice(kind);
+            p.push(0);
+            iso_full_box(b"infe", 2, 0, &p)
+        };
+        let ispe = |(w, h): (u32, u32)| {
+            let mut p = w.to_be_bytes().to_vec();
+            p.extend_from_slice(&h.to_be_bytes());
+            iso_full_box(b"ispe", 0, 0, &p)
+        };
+        let tiles = self.grid.map_or(0, |(r, c)| r * c) as u16;
+        let mut items = vec![infe(
+            1,
+            if self.grid.is_some() {
+                b"grid"
+            } else {
+                b"av01"
+            },
+        )];
+        for t in 0..tiles {
+            items.push(infe(2 + t, b"av01"));
+        }
+        let mut iinf = (items.len() as u16).to_be_bytes().to_vec();
+        iinf.extend(items.concat());
+        // Properties: 1 = primary's ispe, 2 = tile ispe, 3 = irot.
+        let mut ipco = ispe(self.size);
+        ipco.extend(ispe(self.tile));
+        ipco.extend(iso_box(b"irot", &[self.irot.unwrap_or(0)]));
+        let mut entries: Vec<(u16, Vec<u8>)> = vec![(1, vec![0x81])];
+        if self.irot.is_some() {
+            entries[0].1.push(3);
+        }
+        for t in 0..tiles {
+            entries.push((2 + t, vec![0x82]));
+        }
+        let mut ipma = (entries.len() as u32).to_be_bytes().to_vec();
+        for (id, props) in &entries {
+            ipma.extend_from_slice(&id.to_be_bytes());
+            ipma.push(props.len() as u8);
+            ipma.extend_from_slice(props);
+        }
+        let iprp = iso_box(
+            b"iprp",
+            &[iso_box(b"ipco", &ipco), iso_full_box(b"ipma", 0, 0, &ipma)].concat(),
+        );
+        let mut meta = iso_full_box(b"hdlr", 0, 0, b"\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0");
+        meta.extend(iso_full_box(b"pitm", 0, 0, &self.primary.to_be_bytes()));
+        meta.extend(iso_full_box(b"iinf", 0, 0, &iinf));
+        let mut refs = Vec::new();
+        if let Some((rows, cols)) = self.grid {
+            let mut dimg = 1u16.to_be_bytes().to_vec();
+            dimg.extend_from_slice(&tiles.to_be_bytes());
+            for t in 0..tiles {
+                dimg.extend_from_slice(&(2 + t).to_be_bytes());
+            }
+            refs.extend(iso_box(b"dimg", &dimg));
+            // The grid description lives in idat: version, flags (32-bit sizes), rows − 1,
+            // columns − 1, output width and height.
+            let mut grid = vec![0, 1, (rows - 1) as u8, (cols - 1) as u8];
+            grid.extend_from_slice(&self.size.0.to_be_bytes());
+            grid.extend_from_slice(&self.size.1.to_be_bytes());
+            // iloc v1: offset 4 bytes, length 4 bytes, no base offset, no index.
+            let mut iloc = vec![0x44, 0x00];
+            iloc.extend_from_slice(&1u16.to_be_bytes());
+            iloc.extend_from_slice(&1u16.to_be_bytes()); // item 1
+            iloc.extend_from_slice(&1u16.to_be_bytes()); // construction method 1: idat
+            iloc.extend_from_slice(&0u16.to_be_bytes()); // data reference
+            iloc.extend_from_slice(&1u16.to_be_bytes()); // one extent
+            iloc.extend_from_slice(&0u32.to_be_bytes());
+            iloc.extend_from_slice(&(grid.len() as u32).to_be_bytes());
+            meta.extend(iso_full_box(b"iloc", 1, 0, &iloc));
+            meta.extend(iso_box(b"idat", &grid));
+        }
+        for (from, to) in &self.extra_dimg {
+            let mut dimg = from.to_be_bytes().to_vec();
+            dimg.extend_from_slice(&1u16.to_be_bytes());
+            dimg.extend_from_slice(&to.to_be_bytes());
+            refs.extend(iso_box(b"dimg", &dimg));
+        }
+        if !refs.is_empty() {
+            meta.extend(iso_full_box(b"iref", 0, 0, &refs));
+        }
+        meta.extend(iprp);
+        let mut file = iso_box(b"ftyp", &ftyp);
+        file.extend(iso_full_box(b"meta", 0, 0, &meta));
+        // Some coded bytes, so the density check sees a plausible file.
+        file.extend(iso_box(b"mdat", &vec![0x5A; 4096]));
+        file
     }
 }

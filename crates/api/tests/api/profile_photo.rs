@@ -157,6 +157,8 @@ async fn every_accepted_format_becomes_a_clean_jpeg() {
             ("bmp24-96x72.bmp", (96, 72)),
             ("lossy-320x180.webp", (320, 180)),
             ("gps-exif-320x240.jpg", (320, 240)),
+            ("jxl-lossy-400x300.jxl", (400, 300)),
+            ("jxl-recompressed-orient6-160x90.jxl", (90, 160)),
         ] {
             let (status, body) = app.upload(CHARLES, CHARLES, fixture(name)).await;
             assert_eq!(status, 200, "{}: {name}: {body}", app.backend);
@@ -298,6 +300,38 @@ async fn json_bodies_with_base64_or_data_urls() {
 }
 
 #[tokio::test]
+async fn a_format_turned_off_is_422_listing_what_is_accepted() {
+    for backend in backends().await {
+        let app = TestApp::spawn_with(backend, |c| {
+            c.imaging.formats = vec![
+                portrait_imaging::Format::Jpeg,
+                portrait_imaging::Format::Png,
+            ];
+        })
+        .await;
+        let blobs_before = app.photo_blobs().await;
+        let (status, body) = app.upload(ADA, ADA, fixture("jxl-lossy-400x300.jxl")).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            error_of(&body).1,
+            "file is a JPEG XL image; accepted formats are JPEG and PNG"
+        );
+        let (status, body) = app.upload(ADA, ADA, fixture("script.svg")).await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            error_of(&body)
+                .1
+                .ends_with("accepted formats are JPEG and PNG"),
+            "{body}"
+        );
+        assert_eq!(app.photo_blobs().await, blobs_before, "nothing stored");
+        let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200, "{body}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn bad_files_are_422_and_lose_nothing() {
     for backend in backends().await {
         let app = TestApp::spawn(backend).await;
@@ -307,6 +341,8 @@ async fn bad_files_are_422_and_lose_nothing() {
         let blobs_before = app.photo_blobs().await;
         let photo = fixture("photo-320x180.jpg");
         let truncated = photo[..photo.len() * 2 / 5].to_vec();
+        let jxl = fixture("jxl-recompressed-320x180.jxl");
+        let truncated_jxl = jxl[..jxl.len() / 2].to_vec();
         let mut polyglot = photo.clone();
         polyglot.truncate(photo.len() / 2);
         polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>");
@@ -321,6 +357,17 @@ async fn bad_files_are_422_and_lose_nothing() {
             ("jpeg bomb", fixture("sof-65000x65000.jpg"), "pixels"),
             ("frames", fixture("frames-2000x1x1.gif"), "frames"),
             ("truncated", truncated, "truncated or corrupt"),
+            ("truncated jxl", truncated_jxl, "truncated or corrupt"),
+            (
+                "avif",
+                fixture("avif-320x180.avif"),
+                "AVIF image; accepted formats are",
+            ),
+            (
+                "heic",
+                fixture("heic-320x180.heic"),
+                "HEIC image; accepted formats are",
+            ),
             ("polyglot", polyglot, "truncated or corrupt"),
         ];
         for (name, bytes, says) in cases {

@@ -61,7 +61,7 @@ fn png_rgb(name: &str) -> Vec<u8> {
 /// `tagged`'s renditions against the truth (`truth`'s at quality 100): their error may exceed
 /// that of `truth`'s own renditions by at most 0.5 ΔE00, at the default quality, and their
 /// chroma must be within 2 % of those. Also returns the direct distance at quality 100.
-fn check_against(tagged: &str, truth: &str) -> f64 {
+pub(crate) fn check_against(tagged: &str, truth: &str) -> f64 {
     let q = Options::default().jpeg_quality;
     let reference = decoded(truth, 100);
     let (ours, theirs) = (decoded(tagged, q), decoded(truth, q));

@@ -18,7 +18,7 @@ fn refuse(bytes: &[u8]) -> ImageError {
 
 fn unsupported(bytes: &[u8]) -> &'static str {
     match refuse(bytes) {
-        ImageError::Unsupported { found } => found,
+        ImageError::Unsupported { found, .. } => found,
         other => panic!("expected Unsupported, got {other:?}"),
     }
 }
@@ -39,7 +39,7 @@ fn documents_are_named() {
     let e = refuse(&fixture("script.svg"));
     assert_eq!(
         e.to_string(),
-        "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP and WebP"
+        "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP, WebP and JPEG XL"
     );
 }
 
