@@ -16,6 +16,7 @@ use moxcms::{
     ParsingOptions, RenderingIntent, TransferCharacteristics, TransformExecutor, TransformOptions,
 };
 
+use crate::byte_order::{be32, le32};
 use crate::defaults;
 use crate::detect::Format;
 
@@ -191,16 +192,6 @@ fn webp_icc(b: &[u8]) -> Option<Vec<u8>> {
         pos = pos.checked_add(len.checked_add(8 + (len & 1))?)?;
     }
     None
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-fn le32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 /// What the decoded pixels are made of.

@@ -10,6 +10,7 @@
 
 use std::ops::Range;
 
+use crate::byte_order::{be16, be32, be64};
 use crate::defaults::MAX_GRID_TILES;
 use crate::ImageError;
 
@@ -694,21 +695,4 @@ fn sequence_frames(moov: &[u8]) -> Result<u32, ImageError> {
     };
     let (_, _, at) = full(&stsz)?;
     be32(stsz.payload, at + 4).ok_or_else(|| corrupt("sample sizes are truncated"))
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes([s[0], s[1]]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-fn be64(b: &[u8], at: usize) -> Option<u64> {
-    let s = b.get(at..at.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Some(u64::from_be_bytes(a))
 }

@@ -13,6 +13,7 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageBuffer};
 use jxl_oxide::{AllocTracker, EnumColourEncoding, JxlImage, PixelFormat, RenderingIntent};
 
+use crate::byte_order::{be32, be64};
 use crate::colour::{self, Embedded};
 use crate::{defaults, ImageError, Limits};
 
@@ -124,18 +125,6 @@ fn codestream_head(bytes: &[u8]) -> Result<Vec<u8>, ImageError> {
     }
     head.truncate(HEAD_BYTES);
     Ok(head)
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-fn be64(b: &[u8], at: usize) -> Option<u64> {
-    let s = b.get(at..at.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Some(u64::from_be_bytes(a))
 }
 
 /// JPEG XL's bit order: least significant bit of each byte first.

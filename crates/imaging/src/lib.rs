@@ -19,6 +19,7 @@
 //! * No metadata survives: no EXIF (so no GPS), XMP, IPTC, ICC profile or comment.
 //! * Deterministic: the same bytes and options give byte-identical renditions.
 
+mod byte_order;
 mod colour;
 mod crop;
 mod decode;

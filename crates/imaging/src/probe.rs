@@ -4,6 +4,7 @@
 
 use image::metadata::Orientation;
 
+use crate::byte_order::{be16, be32, le16, le24, le32};
 use crate::detect::{detect, Accepted, Format};
 use crate::{defaults, heif, jxl, ImageError, Limits, Probe};
 
@@ -199,31 +200,6 @@ fn check_area(width: u32, height: u32, limits: &Limits) -> Result<(), ImageError
         });
     }
     Ok(())
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes([s[0], s[1]]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-fn le16(b: &[u8], at: usize) -> Option<u16> {
-    let s = b.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([s[0], s[1]]))
-}
-
-fn le24(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(3)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], 0]))
-}
-
-fn le32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 fn truncated(what: &str) -> ImageError {
