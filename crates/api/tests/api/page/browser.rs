@@ -228,6 +228,16 @@ impl Browser {
     }
 
     /// Waits for the preview of a chosen photo with its crop box.
+    /// Opens the page without a token and waits for the form that asks for one.
+    pub async fn open_signed_out(&self, app: &TestApp) {
+        self.goto(&app.url("/")).await;
+        self.wait_until(
+            "!document.getElementById('sign-in').hidden",
+            "the sign-in form",
+        )
+        .await;
+    }
+
     pub async fn wait_for_preview(&self) {
         self.wait_until(
             "!document.getElementById('stage').hidden && \

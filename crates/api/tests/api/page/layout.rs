@@ -13,13 +13,7 @@ async fn every_state_fits_a_360_px_screen() {
     let Some(mut browser) = browser::open("phone-360", Screen::Phone).await else {
         return;
     };
-    browser.goto(&app.url("/")).await;
-    browser
-        .wait_until(
-            "!document.getElementById('sign-in').hidden",
-            "the sign-in form",
-        )
-        .await;
+    browser.open_signed_out(&app).await;
     assert_fits(&browser, "sign-in").await;
     browser.sign_in(&app, "/", ADA).await;
     browser

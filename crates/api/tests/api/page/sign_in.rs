@@ -62,13 +62,7 @@ async fn without_a_token_the_page_asks_for_one_and_refuses_a_wrong_one() {
     let Some(mut browser) = browser::open("sign-in-form", Screen::Desktop).await else {
         return;
     };
-    browser.goto(&app.url("/")).await;
-    browser
-        .wait_until(
-            "!document.getElementById('sign-in').hidden",
-            "the sign-in form",
-        )
-        .await;
+    browser.open_signed_out(&app).await;
     browser.screenshot("asks-for-a-token", None).await;
     let field = browser.by_test_id("token").await;
     field.send_keys("not-a-token").await.expect("typed");
