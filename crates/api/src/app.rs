@@ -80,6 +80,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let sweeper = self.state.photos.spawn_sweeper();
+        let follower = self.state.photos.spawn_follower();
         let [nosniff, frames, referrer, csp, cache, corp] = security_headers::layers();
         let request_ids = SequentialRequestIds::new();
         let mut router = routes::router(self.state.clone());
@@ -108,8 +109,8 @@ impl Application {
         let service = MapRequestLayer::new(json_suffix::strip_json_suffix).layer(app);
         let service = PhotoHits::new(service, self.state.clone(), request_ids);
         let result = serving::serve(self.listeners, service, shutdown).await;
-        if let Some(sweeper) = sweeper {
-            sweeper.abort();
+        for task in [sweeper, follower].into_iter().flatten() {
+            task.abort();
         }
         result
     }

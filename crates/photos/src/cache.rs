@@ -1,18 +1,24 @@
 //! Recently served and freshly uploaded renditions, kept in memory.
 //!
 //! A rendition's blob is written once under a name no other upload shares, so a cached copy
-//! can only go stale by being deleted. Deletions made by this instance evict at once; ones
-//! made by another instance behind the same storage are noticed within `ttl`, after which an
-//! entry is fetched again.
+//! can only go stale by its photo being removed. Removals made by this instance, and those
+//! other instances announce (PostgreSQL), mark the photo removed at once; anything else (a
+//! store that cannot announce, announcements lost while disconnected) is bounded by `ttl`,
+//! after which an entry is fetched again.
 
 use std::time::Instant;
 
 use bytes::Bytes;
 use portrait_blobs::BlobKey;
+use portrait_store::PhotoId;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 
 use crate::limits::CacheLimits;
+
+/// Removal marks kept (about 100 bytes each); the oldest go first, by when their blobs are
+/// long deleted.
+const REMEMBERED_REMOVALS: usize = 100_000;
 
 #[derive(Clone)]
 struct Entry {
@@ -32,6 +38,10 @@ impl Weighter<String, Entry> for ByLength {
 
 pub struct RenditionCache {
     entries: Option<Cache<String, Entry, ByLength>>,
+    /// Photos removed lately. Their blobs may outlive the removal by a moment (they are
+    /// deleted after the swap, perhaps by another instance) or longer (left to the sweep);
+    /// this keeps a GET in that moment from serving, and caching, them again.
+    removed: Cache<PhotoId, ()>,
     limits: CacheLimits,
 }
 
@@ -51,7 +61,11 @@ impl RenditionCache {
             let estimate = usize::try_from(limits.bytes / 16_384).unwrap_or(usize::MAX);
             Cache::with_weighter(estimate.max(16), limits.bytes, ByLength)
         });
-        Self { entries, limits }
+        Self {
+            entries,
+            removed: Cache::new(REMEMBERED_REMOVALS),
+            limits,
+        }
     }
 
     pub fn get(&self, key: &BlobKey) -> Option<Bytes> {
@@ -79,6 +93,25 @@ impl RenditionCache {
     pub fn remove(&self, key: &BlobKey) {
         if let Some(entries) = &self.entries {
             entries.remove(key.as_str());
+        }
+    }
+
+    /// Marks `photo` removed and forgets its renditions `keys`.
+    pub fn remove_photo(&self, photo: &PhotoId, keys: impl IntoIterator<Item = BlobKey>) {
+        self.removed.insert(photo.clone(), ());
+        for key in keys {
+            self.remove(&key);
+        }
+    }
+
+    pub fn is_removed(&self, photo: &PhotoId) -> bool {
+        self.removed.contains_key(photo)
+    }
+
+    /// Forgets every rendition (the removal marks stay: they are never wrong).
+    pub fn clear(&self) {
+        if let Some(entries) = &self.entries {
+            entries.clear();
         }
     }
 

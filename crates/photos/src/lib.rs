@@ -19,7 +19,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use portrait_blobs::{BlobError, BlobStore};
 use portrait_imaging::{CropBox, Options};
-use portrait_store::{MetadataStore, PhotoId, UserId};
+use portrait_store::{MetadataStore, PhotoEvent, PhotoId, UserId};
 
 pub use admission::Admission;
 pub use error::PhotoError;
@@ -103,6 +103,9 @@ impl Photos {
 
     /// A rendition from memory only: what can be answered without waiting.
     pub fn cached_rendition(&self, photo: &PhotoId, variant: Variant) -> Option<Bytes> {
+        if self.cache.is_removed(photo) {
+            return None;
+        }
         self.cache.get(&blob_key(photo, variant))
     }
 
@@ -117,6 +120,9 @@ impl Photos {
         photo: &PhotoId,
         variant: Variant,
     ) -> Result<Option<Bytes>, PhotoError> {
+        if self.cache.is_removed(photo) {
+            return Ok(None);
+        }
         let key = blob_key(photo, variant);
         if let Some(bytes) = self.cache.get(&key) {
             return Ok(Some(bytes));
@@ -154,6 +160,21 @@ impl Photos {
                 match photos.sweep().await {
                     Ok(report) => tracing::info!(?report, "blob sweep"),
                     Err(error) => tracing::warn!(%error, "blob sweep failed; will retry"),
+                }
+            }
+        }))
+    }
+
+    /// Follows the photos other instances remove (see [`MetadataStore::photo_events`]) until
+    /// the returned task is aborted; `None` when the store has no other instances to hear.
+    pub fn spawn_follower(self: &Arc<Self>) -> Option<tokio::task::JoinHandle<()>> {
+        let mut events = self.store.photo_events()?;
+        let photos = Arc::clone(self);
+        Some(tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                match event {
+                    PhotoEvent::Removed(photo) => photos.forget(&photo),
+                    PhotoEvent::Resync => photos.cache.clear(),
                 }
             }
         }))

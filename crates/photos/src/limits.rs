@@ -56,7 +56,8 @@ pub struct CacheLimits {
     /// Renditions larger than this are always read from the blob store.
     pub max_item_bytes: u64,
     /// Longest time an entry is served without asking the blob store again: how long another
-    /// instance's deletion can go unnoticed here.
+    /// instance's removal can go unnoticed here when nothing announces it (PostgreSQL does,
+    /// see `MetadataStore::photo_events`).
     #[serde(with = "humantime_serde")]
     pub ttl: Duration,
 }

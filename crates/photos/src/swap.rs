@@ -59,11 +59,12 @@ impl Photos {
         self.forget(photo);
     }
 
-    fn forget(&self, photo: &PhotoId) {
+    /// Marks the photo removed in the cache, so that it is not served from here any more.
+    pub(crate) fn forget(&self, photo: &PhotoId) {
         let squares = self.imaging.square_sizes.iter().copied();
-        for variant in squares.map(Variant::Square).chain([Variant::Full]) {
-            self.cache.remove(&blob_key(photo, variant));
-        }
+        let variants = squares.map(Variant::Square).chain([Variant::Full]);
+        self.cache
+            .remove_photo(photo, variants.map(|variant| blob_key(photo, variant)));
     }
 }
 

@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
+mod events;
 pub mod fixture;
 mod model;
 mod query;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use error::StoreError;
+pub use events::PhotoEvent;
 pub use fixture::{Fixture, FixtureError, ImportReport};
 pub use model::*;
 pub use query::{
@@ -78,6 +80,13 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug {
 
     /// How many statements this store has sent since it was opened (for tests of batching).
     fn queries_executed(&self) -> u64;
+
+    /// Photo changes made by other instances sharing this database, as they commit; `None`
+    /// when no other instance can share it (SQLite). Starts listening when called; the
+    /// listening ends when the receiver is dropped.
+    fn photo_events(&self) -> Option<tokio::sync::mpsc::Receiver<PhotoEvent>> {
+        None
+    }
 }
 
 /// Options that apply to both databases.

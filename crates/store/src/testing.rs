@@ -18,6 +18,17 @@ pub struct ScratchDatabase {
     _dir: Option<tempfile::TempDir>,
 }
 
+impl ScratchDatabase {
+    /// The same database for a second server; the original keeps it alive.
+    pub fn alias(&self) -> Self {
+        Self {
+            backend: self.backend,
+            url: self.url.clone(),
+            _dir: None,
+        }
+    }
+}
+
 pub fn scratch_sqlite() -> ScratchDatabase {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("portrait.db").display());

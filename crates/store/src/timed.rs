@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::{
-    Associations, Fixture, ImportReport, Includes, MetadataStore, PhotoId, Principal, StoreError,
+    Associations, Fixture, ImportReport, Includes, MetadataStore, PhotoEvent, PhotoId, Principal, StoreError,
     TokenHash, User, UserFilter, UserId, UserPage, UserUpdate,
 };
 
@@ -119,5 +119,9 @@ impl MetadataStore for Timed {
 
     fn queries_executed(&self) -> u64 {
         self.inner.queries_executed()
+    }
+
+    fn photo_events(&self) -> Option<tokio::sync::mpsc::Receiver<PhotoEvent>> {
+        self.inner.photo_events()
     }
 }

@@ -8,6 +8,7 @@ mod auth_matrix;
 mod contract;
 mod faults;
 mod filters;
+mod fleet;
 mod helpers;
 mod hostile_requests;
 mod kantata_vocabulary;

@@ -111,7 +111,28 @@ macro_rules! swap_photo {
     };
 }
 pub const SWAP_PHOTO_SQLITE: &str = swap_photo!("IS");
-pub const SWAP_PHOTO_POSTGRES: &str = swap_photo!("IS NOT DISTINCT FROM");
+
+/// The channel on which PostgreSQL instances announce removed photos: one per schema, so
+/// deployments (and test runs) sharing a database never hear each other. Hashed because a
+/// channel name, like any identifier, must stay within 63 bytes.
+macro_rules! photo_channel {
+    () => {
+        "'portrait_photos_' || left(md5(current_schema()), 16)"
+    };
+}
+
+/// The swap, and in the same statement (hence the same commit) the announcement of the photo
+/// it replaced. Returns how many rows it swapped.
+pub const SWAP_PHOTO_POSTGRES: &str = concat!(
+    "WITH swapped AS (",
+    swap_photo!("IS NOT DISTINCT FROM"),
+    " RETURNING 1), announced AS (SELECT pg_notify(",
+    photo_channel!(),
+    ", $4::text) FROM swapped WHERE $4::text IS NOT NULL) ",
+    "SELECT (SELECT count(*) FROM swapped), (SELECT count(*) FROM announced)"
+);
+
+pub const PHOTO_CHANNEL_NAME_POSTGRES: &str = concat!("SELECT ", photo_channel!());
 
 pub const REFERENCED_PHOTOS: &str = "SELECT photo_id FROM users WHERE photo_id IS NOT NULL";
 

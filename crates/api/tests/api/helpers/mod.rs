@@ -67,6 +67,18 @@ pub async fn backends() -> Vec<Backend> {
     all
 }
 
+impl Backend {
+    /// The same database and blob store, for a second server: the original keeps them alive.
+    pub fn alias(&self) -> Self {
+        Backend {
+            name: self.name.clone(),
+            database: self.database.alias(),
+            blob_url: self.blob_url.clone(),
+            _blob_dir: None,
+        }
+    }
+}
+
 fn filesystem_backend(database: ScratchDatabase) -> Backend {
     let dir = tempfile::tempdir().expect("temporary directory");
     Backend {
@@ -117,6 +129,20 @@ impl TestApp {
 
     /// A server on the demo fixture, with `configure` applied to its configuration.
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start(backend, configure, true).await
+    }
+
+    /// Another server over this one's database and blob store, as a second instance of a
+    /// fleet: same data, same tokens.
+    pub async fn spawn_beside(&self, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start(self._backend.alias(), configure, false).await
+    }
+
+    pub fn database_url(&self) -> &str {
+        &self._backend.database.url
+    }
+
+    async fn start(backend: Backend, configure: impl FnOnce(&mut Config), seed: bool) -> Self {
         let mut config = Config::for_data_dir(&PathBuf::from("/nonexistent"));
         config.listen = "127.0.0.1:0".parse().expect("address");
         config.database_url = Some(backend.database.url.clone());
@@ -130,15 +156,17 @@ impl TestApp {
             .expect("application builds");
         let store = application.state().store.clone();
         let blobs = application.state().photos.blobs().clone();
-        store
-            .import(&Fixture::from_json(fixture::DEMO).expect("demo fixture"))
-            .await
-            .expect("demo imports");
-        for user in [ADA, GRACE, CHARLES, BARBARA, HANK] {
+        if seed {
             store
-                .create_token(UserId(user), &PlainToken::new(token(user)).hash())
+                .import(&Fixture::from_json(fixture::DEMO).expect("demo fixture"))
                 .await
-                .expect("token");
+                .expect("demo imports");
+            for user in [ADA, GRACE, CHARLES, BARBARA, HANK] {
+                store
+                    .create_token(UserId(user), &PlainToken::new(token(user)).hash())
+                    .await
+                    .expect("token");
+            }
         }
         let base = application.public_url().to_owned();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

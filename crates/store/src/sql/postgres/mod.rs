@@ -1,6 +1,7 @@
 //! PostgreSQL through sqlx, for several stateless portrait instances sharing one database.
 //! The SQL text comes from `text.rs` and `upserts.rs`, shared with the SQLite backend.
 
+mod events;
 mod reads;
 
 use std::collections::HashSet;
@@ -20,13 +21,15 @@ use crate::sql::text;
 use crate::sql::upserts::{upserts, Value};
 use crate::sql::user_update;
 use crate::update::UserUpdate;
-use crate::{ConnectOptions, MetadataStore, StoreError, TokenHash};
+use crate::{ConnectOptions, MetadataStore, PhotoEvent, StoreError, TokenHash};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 #[derive(Debug)]
 pub struct PostgresStore {
     pool: sqlx::PgPool,
+    /// For the connection that listens to other instances (see `events.rs`).
+    connect: PgConnectOptions,
     queries: AtomicU64,
 }
 
@@ -40,10 +43,11 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.timeout)
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await?;
         Ok(Self {
             pool,
+            connect,
             queries: AtomicU64::new(0),
         })
     }
@@ -181,14 +185,14 @@ impl MetadataStore for PostgresStore {
                 return Err(StoreError::UnknownUser(user.0));
             };
             self.tick();
-            let swapped = sqlx::query(text::SWAP_PHOTO_POSTGRES)
+            let (swapped, _announced): (i64, i64) = sqlx::query_as(text::SWAP_PHOTO_POSTGRES)
                 .bind(photo.map(PhotoId::as_str))
                 .bind(Utc::now())
                 .bind(user)
                 .bind(current.as_deref())
-                .execute(&self.pool)
+                .fetch_one(&self.pool)
                 .await?;
-            if swapped.rows_affected() == 1 {
+            if swapped == 1 {
                 return Ok(current.as_deref().and_then(PhotoId::parse));
             }
         }
@@ -258,6 +262,10 @@ impl MetadataStore for PostgresStore {
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.iter().filter_map(|(id,)| PhotoId::parse(id)).collect())
+    }
+
+    fn photo_events(&self) -> Option<tokio::sync::mpsc::Receiver<PhotoEvent>> {
+        Some(events::listen(self.connect.clone()))
     }
 
     fn queries_executed(&self) -> u64 {
