@@ -49,6 +49,7 @@ impl Application {
             store,
             photos: Arc::new(photos),
             urls: Arc::new(PhotoUrls::new(&base)),
+            readiness: Arc::default(),
             config: Arc::new(config),
         };
         Ok(Self {

@@ -5,6 +5,7 @@ use portrait_store::MetadataStore;
 
 use crate::config::Config;
 use crate::photo_urls::PhotoUrls;
+use crate::routes::health::Readiness;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -13,4 +14,5 @@ pub struct AppState {
     pub photos: Arc<Photos>,
     pub config: Arc<Config>,
     pub urls: Arc<PhotoUrls>,
+    pub readiness: Arc<Readiness>,
 }

@@ -1,6 +1,10 @@
+use std::sync::Mutex;
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
 use crate::state::AppState;
@@ -11,7 +15,8 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// 200 only when the database and the blob store both answer in time.
+/// 200 only when the database and the blob store both answer in time. The body says, per
+/// dependency, whether it answered and, when not, why and since when it has not.
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -24,14 +29,62 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         tokio::time::timeout(wait, state.store.ping()),
         tokio::time::timeout(wait, state.photos.ping_blobs()),
     );
-    let database_ok = matches!(database, Ok(Ok(())));
-    let blobs_ok = matches!(blobs, Ok(Ok(())));
-    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
-    let status = if database_ok && blobs_ok {
+    let readiness = &state.readiness;
+    let database = readiness.database.record(outcome(database, wait));
+    let blob_store = readiness.blob_store.record(outcome(blobs, wait));
+    let ready = database["status"] == "ok" && blob_store["status"] == "ok";
+    let body = json!({
+        "status": if ready { "ok" } else { "unavailable" },
+        "database": database,
+        "blob_store": blob_store,
+    });
+    let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = json!({"database": word(database_ok), "blob_store": word(blobs_ok)});
     (status, Json(body))
+}
+
+/// `None` when the dependency answered; else why not, in words that name no host or secret
+/// (the endpoint needs no token).
+fn outcome<E>(
+    result: Result<Result<(), E>, tokio::time::error::Elapsed>,
+    wait: Duration,
+) -> Option<String> {
+    match result {
+        Ok(Ok(())) => None,
+        Ok(Err(_)) => Some("answered with an error".to_owned()),
+        Err(_) => Some(format!("did not answer within {} ms", wait.as_millis())),
+    }
+}
+
+/// Since when each dependency has failed its readiness checks, across checks.
+#[derive(Debug, Default)]
+pub struct Readiness {
+    database: DownSince,
+    blob_store: DownSince,
+}
+
+#[derive(Debug, Default)]
+struct DownSince(Mutex<Option<DateTime<Utc>>>);
+
+impl DownSince {
+    /// Records a check's outcome and describes the dependency for the body.
+    fn record(&self, failure: Option<String>) -> Value {
+        let now = Utc::now();
+        let mut since = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(reason) = failure else {
+            *since = None;
+            return json!({"status": "ok"});
+        };
+        let down_since = *since.get_or_insert(now);
+        let down_for = (now - down_since).num_milliseconds() as f64 / 1000.0;
+        json!({
+            "status": "unavailable",
+            "error": reason,
+            "down_since": down_since.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "down_for_seconds": down_for,
+        })
+    }
 }

@@ -23,6 +23,22 @@ async fn behind_proxy(url: &str, marker: &str) -> (Proxy, String) {
     (proxy, proxied)
 }
 
+/// `/readyz`'s report on the dependency that is down, checking that it names only that one.
+async fn readiness_of(app: &TestApp, down: &str) -> serde_json::Value {
+    let (status, body) = app.get("/readyz", None).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["status"], "unavailable", "{body}");
+    let up = if down == "database" { "blob_store" } else { "database" };
+    assert_eq!(body[up], serde_json::json!({"status": "ok"}), "{body}");
+    let report = body[down].clone();
+    assert_eq!(report["status"], "unavailable", "{body}");
+    assert!(report["error"].is_string(), "{body}");
+    let since = report["down_since"].as_str().expect("down_since");
+    assert!(chrono::DateTime::parse_from_rfc3339(since).is_ok(), "{since}");
+    assert!(report["down_for_seconds"].as_f64().is_some(), "{body}");
+    report
+}
+
 async fn status_and_time(request: reqwest::RequestBuilder) -> (u16, Option<String>, Duration) {
     let started = Instant::now();
     let response = request.send().await.expect("response");
@@ -91,6 +107,13 @@ async fn a_database_outage_is_503_and_heals() {
     let (status, _, took) = status_and_time(app.client.get(app.url("/readyz"))).await;
     assert_eq!(status, 503);
     assert!(took < Duration::from_secs(3), "{took:?}");
+    let first = readiness_of(&app, "database").await;
+    let second = readiness_of(&app, "database").await;
+    assert_eq!(first["down_since"], second["down_since"], "down since the first failure");
+    assert!(
+        second["down_for_seconds"].as_f64() > first["down_for_seconds"].as_f64(),
+        "{first} then {second}"
+    );
     let (status, _) = app.upload(ADA, ADA, fixture("quadrants-400x300.png")).await;
     assert_eq!(status, 503);
     // Photo files need no database.
@@ -164,6 +187,7 @@ async fn a_blob_store_outage_is_503_and_heals() {
         status_and_time(app.client.get(app.url("/readyz"))).await.0,
         503
     );
+    readiness_of(&app, "blob_store").await;
     // Reads that need no blob keep working.
     assert_eq!(app.get("/api/v1/users/me", Some(ADA)).await.0, 200);
     assert_eq!(

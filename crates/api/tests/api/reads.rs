@@ -495,7 +495,10 @@ async fn health_and_readiness() {
         assert_eq!((status, &body["status"]), (200, &json!("ok")));
         let (status, body) = app.get("/readyz", None).await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(body, json!({"database": "ok", "blob_store": "ok"}));
+        assert_eq!(
+            body,
+            json!({"status": "ok", "database": {"status": "ok"}, "blob_store": {"status": "ok"}})
+        );
         app.stop().await;
     }
 }
