@@ -15,8 +15,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::{
-    Associations, Fixture, ImportReport, Includes, MetadataStore, PhotoEvent, PhotoId, Principal, StoreError,
-    TokenHash, User, UserFilter, UserId, UserPage, UserUpdate,
+    Associations, Fixture, ImportReport, Includes, MetadataStore, PhotoEvent, PhotoId, Principal,
+    StoreError, TokenHash, User, UserFilter, UserId, UserPage, UserUpdate,
 };
 
 #[derive(Debug)]

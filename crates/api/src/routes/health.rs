@@ -73,7 +73,10 @@ impl DownSince {
     /// Records a check's outcome and describes the dependency for the body.
     fn record(&self, failure: Option<String>) -> Value {
         let now = Utc::now();
-        let mut since = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut since = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let Some(reason) = failure else {
             *since = None;
             return json!({"status": "ok"});

@@ -28,13 +28,20 @@ async fn readiness_of(app: &TestApp, down: &str) -> serde_json::Value {
     let (status, body) = app.get("/readyz", None).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["status"], "unavailable", "{body}");
-    let up = if down == "database" { "blob_store" } else { "database" };
+    let up = if down == "database" {
+        "blob_store"
+    } else {
+        "database"
+    };
     assert_eq!(body[up], serde_json::json!({"status": "ok"}), "{body}");
     let report = body[down].clone();
     assert_eq!(report["status"], "unavailable", "{body}");
     assert!(report["error"].is_string(), "{body}");
     let since = report["down_since"].as_str().expect("down_since");
-    assert!(chrono::DateTime::parse_from_rfc3339(since).is_ok(), "{since}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(since).is_ok(),
+        "{since}"
+    );
     assert!(report["down_for_seconds"].as_f64().is_some(), "{body}");
     report
 }
@@ -109,7 +116,10 @@ async fn a_database_outage_is_503_and_heals() {
     assert!(took < Duration::from_secs(3), "{took:?}");
     let first = readiness_of(&app, "database").await;
     let second = readiness_of(&app, "database").await;
-    assert_eq!(first["down_since"], second["down_since"], "down since the first failure");
+    assert_eq!(
+        first["down_since"], second["down_since"],
+        "down since the first failure"
+    );
     assert!(
         second["down_for_seconds"].as_f64() > first["down_for_seconds"].as_f64(),
         "{first} then {second}"

@@ -62,9 +62,7 @@ async fn a_photo_replaced_or_reset_on_one_instance_is_gone_from_the_other() {
         return;
     };
     let replaced = photo_held_by(&first, &second).await;
-    let (status, _) = first
-        .upload(ADA, ADA, fixture("photo-320x180.jpg"))
-        .await;
+    let (status, _) = first.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
     assert_eq!(status, 200);
     let after_replace = until_gone(&second, &replaced).await;
 
@@ -78,7 +76,9 @@ async fn a_photo_replaced_or_reset_on_one_instance_is_gone_from_the_other() {
         .expect("reset");
     assert!(response.status().is_success(), "{}", response.status());
     let after_reset = until_gone(&second, &reset).await;
-    eprintln!("other instance answered 404 after {after_replace:?} (replace), {after_reset:?} (reset)");
+    eprintln!(
+        "other instance answered 404 after {after_replace:?} (replace), {after_reset:?} (reset)"
+    );
 }
 
 #[tokio::test]
@@ -115,7 +115,10 @@ async fn a_listener_that_lost_its_connection_forgets_what_it_holds() {
         if n == 2 {
             break;
         }
-        assert!(started.elapsed() < NOTICED_WITHIN, "{n} instances listening");
+        assert!(
+            started.elapsed() < NOTICED_WITHIN,
+            "{n} instances listening"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (dropped,): (i64,) = sqlx::query_as(

@@ -52,7 +52,9 @@ async fn follow(connect: PgConnectOptions, events: &mpsc::Sender<PhotoEvent>) {
                             }
                         }
                         Ok(None) => {
-                            tracing::warn!("lost the connection that hears other instances; reconnecting");
+                            tracing::warn!(
+                                "lost the connection that hears other instances; reconnecting"
+                            );
                             break;
                         }
                         Err(error) => {
