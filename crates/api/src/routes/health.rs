@@ -15,8 +15,9 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// 200 only when the database and the blob store both answer in time. The body says, per
-/// dependency, whether it answered and, when not, why and since when it has not.
+/// 200 only when the database and the blob store both answer in time.
+///
+/// The body says, per dependency, whether it answered and, when not, why and since when.
 #[utoipa::path(
     get,
     path = "/readyz",
