@@ -18,6 +18,10 @@ pub struct ScratchDatabase {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// The query naming the channel PostgreSQL instances announce removed photos on (and the
+/// application_name of each instance's listening connection).
+pub const PHOTO_CHANNEL_NAME_QUERY: &str = crate::sql::text::PHOTO_CHANNEL_NAME_POSTGRES;
+
 impl ScratchDatabase {
     /// The same database for a second server; the original keeps it alive.
     pub fn alias(&self) -> Self {

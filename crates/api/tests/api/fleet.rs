@@ -99,11 +99,10 @@ async fn a_listener_that_lost_its_connection_forgets_what_it_holds() {
     let mut admin = sqlx::PgConnection::connect(first.database_url())
         .await
         .expect("connect");
-    let (channel,): (String,) =
-        sqlx::query_as("SELECT 'portrait_photos_' || left(md5(current_schema()), 16)")
-            .fetch_one(&mut admin)
-            .await
-            .expect("channel");
+    let (channel,): (String,) = sqlx::query_as(portrait_store::testing::PHOTO_CHANNEL_NAME_QUERY)
+        .fetch_one(&mut admin)
+        .await
+        .expect("channel");
     let listening = "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1";
     let started = Instant::now();
     loop {

@@ -122,7 +122,8 @@ macro_rules! photo_channel {
 }
 
 /// The swap, and in the same statement (hence the same commit) the announcement of the photo
-/// it replaced. Returns how many rows it swapped.
+/// it replaced. Returns how many rows it swapped, and how many it announced (selected only so
+/// that PostgreSQL runs the `announced` query at all).
 pub const SWAP_PHOTO_POSTGRES: &str = concat!(
     "WITH swapped AS (",
     swap_photo!("IS NOT DISTINCT FROM"),
