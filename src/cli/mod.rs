@@ -26,8 +26,24 @@ pub struct Cli {
     /// A TOML configuration file (see the README); the environment and flags override it.
     #[arg(long, global = true, env = "PORTRAIT_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// How log lines on standard error are written: text for people, json (one object per
+    /// line) for log collectors.
+    #[arg(
+        long,
+        global = true,
+        env = "PORTRAIT_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

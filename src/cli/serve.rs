@@ -44,6 +44,9 @@ pub struct ServeSettings {
     /// Bytes of photo renditions kept in memory for GETs (0 turns the cache off).
     #[arg(long)]
     photo_cache_bytes: Option<u64>,
+    /// Serve /metrics on this address only, not on the main listener. Default: beside the API
+    #[arg(long)]
+    metrics_listen: Option<SocketAddr>,
 }
 
 impl ServeSettings {
@@ -57,6 +60,10 @@ impl ServeSettings {
         flags.set_some("http.rate_limit.per_second", self.rate_limit_per_second);
         flags.set_some("http.rate_limit.burst", self.rate_limit_burst);
         flags.set_some("photos.cache.bytes", self.photo_cache_bytes);
+        flags.set_some(
+            "http.metrics_listen",
+            self.metrics_listen.map(|address| address.to_string()),
+        );
         flags
     }
 }
@@ -68,6 +75,10 @@ pub async fn run(config: Config, seed_demo: bool) -> anyhow::Result<()> {
         demo::seed_and_print(&application, &data_dir).await?;
     }
     println!("listening on http://{}", application.address());
+    tracing::info!(address = %application.address(), "listening");
+    if let Some(metrics) = application.metrics_address() {
+        tracing::info!(address = %metrics, "serving /metrics");
+    }
     application.run_until_stopped(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

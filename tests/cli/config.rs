@@ -36,6 +36,7 @@ fn nothing_default() -> Config {
                 burst: 9,
             },
             connection_threads: 5,
+            metrics_listen: Some("127.0.0.3:9464".parse().unwrap()),
         },
         photos: PhotoLimits {
             max_upload_bytes: 1_234_567,

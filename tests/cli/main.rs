@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod config;
+mod logs;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -16,14 +16,17 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::middleware::photo_hits::PhotoHits;
 use crate::middleware::request_id::SequentialRequestIds;
-use crate::middleware::{json_suffix, panic, rate_limit, security_headers};
+use crate::middleware::{json_suffix, observe, panic, rate_limit, security_headers};
 use crate::photo_urls::PhotoUrls;
 use crate::routes;
 use crate::serving::{self, Listeners};
 use crate::state::AppState;
+use crate::telemetry;
 
 pub struct Application {
     listeners: Listeners,
+    /// Set when `/metrics` has a listener of its own (`http.metrics_listen`).
+    metrics_listener: Option<std::net::TcpListener>,
     state: AppState,
     address: SocketAddr,
 }
@@ -35,6 +38,12 @@ impl Application {
         let blobs = portrait_blobs::open(&config.blob_store_url(), &config.blobs)?;
         let listeners = Listeners::bind(config.listen, config.http.connection_threads)?;
         let address = listeners.address();
+        let metrics_listener = match config.http.metrics_listen {
+            Some(at) => Some(bind_metrics(at)?),
+            None => None,
+        };
+        // Installed before the first request, so nothing recorded is lost.
+        telemetry::recorder();
         let base = config
             .public_url
             .clone()
@@ -54,9 +63,15 @@ impl Application {
         };
         Ok(Self {
             listeners,
+            metrics_listener,
             state,
             address,
         })
+    }
+
+    /// Where `/metrics` is served when it has a listener of its own.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref()?.local_addr().ok()
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -82,6 +97,11 @@ impl Application {
     ) -> std::io::Result<()> {
         let sweeper = self.state.photos.spawn_sweeper();
         let follower = self.state.photos.spawn_follower();
+        let upkeep = telemetry::spawn_upkeep();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let metrics_server = self
+            .metrics_listener
+            .map(|listener| serve_metrics(listener, self.state.clone(), stopped.clone()));
         let [nosniff, frames, referrer, csp, cache, corp] = security_headers::layers();
         let request_ids = SequentialRequestIds::new();
         let mut router = routes::router(self.state.clone());
@@ -93,6 +113,8 @@ impl Application {
                 rate_limit::limit_per_token,
             ));
         }
+        // Outside the rate limiter, so that its 429s are counted and logged too.
+        let router = router.layer(axum::middleware::from_fn(observe::observe));
         let app = router.layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(request_ids.clone()))
@@ -109,12 +131,42 @@ impl Application {
         // Rewriting the path has to happen before routing, so it wraps the router.
         let service = MapRequestLayer::new(json_suffix::strip_json_suffix).layer(app);
         let service = PhotoHits::new(service, self.state.clone(), request_ids);
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
         let result = serving::serve(self.listeners, service, shutdown).await;
-        for task in [sweeper, follower].into_iter().flatten() {
+        if let Some(server) = metrics_server {
+            let _ = server.await;
+        }
+        for task in [sweeper, follower, upkeep].into_iter().flatten() {
             task.abort();
         }
         result
     }
+}
+
+fn bind_metrics(at: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(at)?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// Serves `/metrics` alone on `listener` until `stopped` turns true.
+fn serve_metrics(
+    listener: std::net::TcpListener,
+    state: AppState,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        let stop = async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        axum::serve(listener, routes::metrics::router(state))
+            .with_graceful_shutdown(stop)
+            .await
+    })
 }
 
 /// The path only: headers carry tokens and never reach the log.

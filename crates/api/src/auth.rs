@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use portrait_store::{PlainToken, Principal};
 
 use crate::error::ApiError;
+use crate::middleware::observe::CallerSlot;
 use crate::state::AppState;
 
 /// Longest token accepted; anything longer is malformed, not looked up.
@@ -21,7 +22,11 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts).ok_or(ApiError::Unauthorized)?;
         let principal = state.store.authenticate(&token.hash()).await?;
-        principal.map(Caller).ok_or(ApiError::Unauthorized)
+        let principal = principal.ok_or(ApiError::Unauthorized)?;
+        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+            slot.set(principal.user_id.0);
+        }
+        Ok(Caller(principal))
     }
 }
 

@@ -87,6 +87,9 @@ pub struct HttpLimits {
     /// Threads that accept and serve connections, each with its own single-threaded runtime
     /// (see `serving.rs`).
     pub connection_threads: usize,
+    /// Serve `/metrics` on this address instead of the main listener (which then answers it
+    /// 404), to keep it private; `None` serves it beside the API.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for HttpLimits {
@@ -98,6 +101,7 @@ impl Default for HttpLimits {
             readiness_timeout: Duration::from_secs(1),
             rate_limit: RateLimit::default(),
             connection_threads: cores,
+            metrics_listen: None,
         }
     }
 }

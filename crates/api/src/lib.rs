@@ -17,6 +17,7 @@ pub mod presenter;
 mod routes;
 mod serving;
 pub mod state;
+mod telemetry;
 pub mod upload;
 pub mod user_update;
 pub mod views;

@@ -15,12 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod fs;
+mod measured;
 mod memory;
 mod s3;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
 pub use fs::{FsBlobStore, STALE_TEMP_AGE};
+pub use measured::Measured;
 pub use memory::MemoryBlobStore;
 pub use s3::{S3BlobStore, S3Config};
 
@@ -227,14 +229,14 @@ pub fn open(url: &str, timeouts: &Timeouts) -> Result<Arc<dyn BlobStore>, BlobEr
             )));
         }
         let store = FsBlobStore::with_timeouts(path, timeouts)?;
-        return Ok(Arc::new(store));
+        return Ok(Arc::new(Measured::new(store)));
     }
     if url.starts_with("s3://") {
         let config = S3Config::from_url(url)?;
-        return Ok(Arc::new(S3BlobStore::new(config, timeouts)?));
+        return Ok(Arc::new(Measured::new(S3BlobStore::new(config, timeouts)?)));
     }
     if url == "mem://" || url == "memory://" {
-        return Ok(Arc::new(MemoryBlobStore::new()));
+        return Ok(Arc::new(Measured::new(MemoryBlobStore::new())));
     }
     Err(BlobError::Other(format!(
         "unsupported blob store URL {url:?} (expected file://, s3:// or mem://)"

@@ -7,8 +7,10 @@
 //! or one that makes building the transform fail) is ignored: the pixels are taken as sRGB,
 //! as they were before colour management, and the upload goes on.
 
+use std::cell::Cell;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use image::{DynamicImage, ImageBuffer};
 use moxcms::{
@@ -25,6 +27,25 @@ use crate::detect::Format;
 /// with ArgyllCMS `colprof` from the zlib-licensed `FOGRA39L.ti3` of Debian's
 /// icc-profiles-free; see `profiles/README.md`.
 const DEFAULT_CMYK: &[u8] = include_bytes!("../profiles/FOGRA39L.icc");
+
+thread_local! {
+    static SPENT: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+}
+
+/// Runs `convert`, adding its time to this thread's colour total. The conversions happen deep
+/// inside each decoder's own path; a per-thread total (decoding runs on one thread) reports
+/// them without threading a timer through every one of those paths.
+pub(crate) fn timed<T>(convert: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let result = convert();
+    SPENT.with(|spent| spent.set(spent.get() + started.elapsed()));
+    result
+}
+
+/// The colour time [`timed`] added up on this thread since the last call.
+pub(crate) fn take_time() -> Duration {
+    SPENT.with(|spent| spent.replace(Duration::ZERO))
+}
 
 /// A colour description found in the file's container, before it is parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]

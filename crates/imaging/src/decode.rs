@@ -140,7 +140,7 @@ fn decode_jpeg(
     if data.len() != pixels * info.pixel_format.pixel_bytes() {
         return Err(ImageError::corrupt("JPEG decoder returned a short buffer"));
     }
-    let rgb = match info.pixel_format {
+    let rgb = colour::timed(|| match info.pixel_format {
         P::RGB24 => {
             if let Some(c) = colour::conversion(embedded, Space::Rgb) {
                 c.rgb8_in_place(&mut data, false);
@@ -160,7 +160,7 @@ fn decode_jpeg(
         P::CMYK32 => colour::conversion(embedded, Space::Cmyk)
             .and_then(|c| c.cmyk8_to_rgb8(&data))
             .unwrap_or_else(|| cmyk_to_rgb(&data)),
-    };
+    });
     RgbImage::from_raw(w, h, rgb).ok_or_else(|| ImageError::corrupt("JPEG buffer size mismatch"))
 }
 
@@ -216,8 +216,8 @@ fn decode_other(
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     // GIF and animated WebP: `from_decoder` reads the first frame only.
     let mut dynamic = DynamicImage::from_decoder(decoder).map_err(|e| image_error(name, e))?;
-    if let Some(c) = colour::conversion(embedded, colour::space_of(&dynamic)) {
-        dynamic = c.apply(dynamic);
+    if let Some(c) = colour::timed(|| colour::conversion(embedded, colour::space_of(&dynamic))) {
+        dynamic = colour::timed(|| c.apply(dynamic));
     }
     Ok(Decoded {
         image: flatten(dynamic),

@@ -266,12 +266,12 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, Imag
         }
     }
     .ok_or_else(wrong)?;
-    Ok(
+    Ok(colour::timed(|| {
         match colour::conversion(embedded.as_ref(), colour::space_of(&dynamic)) {
             Some(c) => c.apply(dynamic),
             None => dynamic,
-        },
-    )
+        }
+    }))
 }
 
 #[cfg(test)]

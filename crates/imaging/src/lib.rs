@@ -169,8 +169,14 @@ pub struct Stats {
     pub displayed_height: u32,
     /// Wall time spent probing and decoding (including colour conversion).
     pub decode_time: Duration,
+    /// The part of `decode_time` spent converting colours to sRGB (zero on the fast path).
+    pub colour_time: Duration,
     /// Wall time spent orienting, resizing and encoding all renditions.
     pub render_time: Duration,
+    /// Time spent resizing and encoding, summed over the two threads that render (so the
+    /// two may add up to more than `render_time`).
+    pub resize_time: Duration,
+    pub encode_time: Duration,
     /// How the squares' region was chosen.
     pub crop_reason: CropReason,
     /// The squares' region in the displayed full-resolution image (the request's box, or
@@ -260,6 +266,8 @@ struct Upright {
     image: image::RgbImage,
     /// Probing and decoding, not orienting.
     decode_time: Duration,
+    /// The colour conversion within `decode_time`.
+    colour_time: Duration,
 }
 
 /// Options with the output sizes clamped to what JPEG can hold.
@@ -277,6 +285,7 @@ fn clamped(options: &Options) -> Options {
 
 fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError> {
     let started = Instant::now();
+    colour::take_time();
     let header = probe::read_header(bytes, &options.limits, Accepted::of(&options.formats))?;
     let source = header.probe;
 
@@ -316,7 +325,31 @@ fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError
             orient::apply(decoded.image, orientation)
         },
         decode_time,
+        colour_time: colour::take_time(),
     })
+}
+
+/// Time spent in the two kinds of rendering work.
+#[derive(Debug, Default, Clone, Copy)]
+struct Spent {
+    resize: Duration,
+    encode: Duration,
+}
+
+impl Spent {
+    fn add(self, other: Self) -> Self {
+        Self {
+            resize: self.resize + other.resize,
+            encode: self.encode + other.encode,
+        }
+    }
+}
+
+fn timed<T>(slot: &mut Duration, work: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let result = work();
+    *slot += started.elapsed();
+    result
 }
 
 fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError> {
@@ -332,40 +365,49 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
         displayed,
         image,
         decode_time,
+        colour_time,
     } = decode_upright(bytes, options)?;
     let (full_w, full_h) = resize::full_size(displayed.0, displayed.1, full_max_side);
     let quality = options.jpeg_quality;
 
-    let make_full = || -> Result<Rendition, ImageError> {
+    let make_full = || -> Result<(Rendition, Spent), ImageError> {
+        let mut spent = Spent::default();
         let jpeg = if image.dimensions() == (full_w, full_h) {
-            encode::encode(&image, quality)?
+            timed(&mut spent.encode, || encode::encode(&image, quality))?
         } else {
             let mut resizer = fast_image_resize::Resizer::new();
-            let scaled = resize::resize(&mut resizer, &image, None, full_w, full_h)?;
-            encode::encode(&scaled, quality)?
+            let scaled = timed(&mut spent.resize, || {
+                resize::resize(&mut resizer, &image, None, full_w, full_h)
+            })?;
+            timed(&mut spent.encode, || encode::encode(&scaled, quality))?
         };
-        Ok(Rendition {
+        let full = Rendition {
             kind: RenditionKind::Full,
             width: full_w,
             height: full_h,
             jpeg,
-        })
+        };
+        Ok((full, spent))
     };
-    let make_squares = || -> Result<(Vec<Rendition>, Chosen), ImageError> {
+    let make_squares = || -> Result<(Vec<Rendition>, Chosen, Spent), ImageError> {
+        let mut spent = Spent::default();
         let chosen = choose_region(options.crop.as_ref(), displayed, &image);
         let mut resizer = fast_image_resize::Resizer::new();
-        let squares = resize::squares(&mut resizer, &image, chosen.region, &square_sizes)?
+        let resized = timed(&mut spent.resize, || {
+            resize::squares(&mut resizer, &image, chosen.region, &square_sizes)
+        })?;
+        let squares = resized
             .into_iter()
             .map(|(size, img)| {
                 Ok(Rendition {
                     kind: RenditionKind::Square(size),
                     width: size,
                     height: size,
-                    jpeg: encode::encode(&img, quality)?,
+                    jpeg: timed(&mut spent.encode, || encode::encode(&img, quality))?,
                 })
             })
             .collect::<Result<Vec<_>, ImageError>>()?;
-        Ok((squares, chosen))
+        Ok((squares, chosen, spent))
     };
     // The Full rendition is the largest single job: do it on a second thread
     // beside the crop choice and the squares, or inline if no thread can be had.
@@ -381,8 +423,10 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
             Err(_) => (make_full(), make_squares()),
         }
     });
-    let (mut renditions, chosen) = squares?;
-    renditions.push(full?);
+    let (mut renditions, chosen, squares_spent) = squares?;
+    let (full, full_spent) = full?;
+    renditions.push(full);
+    let spent = squares_spent.add(full_spent);
 
     let stats = Stats {
         scale_denominator: scale,
@@ -392,7 +436,10 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
         displayed_width: displayed.0,
         displayed_height: displayed.1,
         decode_time,
+        colour_time,
         render_time: started.elapsed().saturating_sub(decode_time),
+        resize_time: spent.resize,
+        encode_time: spent.encode,
         crop_reason: chosen.reason,
         crop: chosen.displayed,
         crop_time: chosen.time,

@@ -7,14 +7,15 @@
 //! are processed one after the other rather than side by side.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use portrait_imaging::{CropBox, Options, Processed};
+use portrait_imaging::{CropBox, ImageError, Options, Processed};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::PhotoError;
 use crate::limits::PhotoLimits;
+use crate::telemetry::{self, Stage};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -27,6 +28,8 @@ pub struct ProcessingQueue {
     body_mib_total: u32,
     decode_mib: Arc<Semaphore>,
     decode_mib_total: u32,
+    workers_total: usize,
+    queue_total: usize,
     timeout: Duration,
     options: Options,
 }
@@ -46,6 +49,8 @@ impl ProcessingQueue {
             body_mib_total,
             decode_mib: Arc::new(Semaphore::new(decode_mib_total as usize)),
             decode_mib_total,
+            workers_total: workers,
+            queue_total: limits.queue,
             timeout: limits.processing_timeout,
             options,
         }
@@ -83,6 +88,7 @@ impl ProcessingQueue {
         let wanted = mib(estimate).clamp(1, self.decode_mib_total);
         // The semaphores are never closed, so acquiring cannot fail in practice.
         let busy = |_| PhotoError::Busy;
+        let waiting = Instant::now();
         let memory = Arc::clone(&self.decode_mib)
             .acquire_many_owned(wanted)
             .await
@@ -91,11 +97,14 @@ impl ProcessingQueue {
             .acquire_owned()
             .await
             .map_err(busy)?;
+        telemetry::record_stage(Stage::AdmissionWait, waiting.elapsed());
         // The permits move into the task so that a timed-out decode still counts against the
         // limits until it really stops.
-        let task = tokio::task::spawn_blocking(move || {
+        let task = tokio::task::spawn_blocking(move || -> Result<Processed, ImageError> {
             let _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (memory, worker);
-            portrait_imaging::process(&bytes, &options)
+            let (processed, stats) = portrait_imaging::process_with_stats(&bytes, &options)?;
+            telemetry::record_image_stages(&stats);
+            Ok(processed)
         });
         match tokio::time::timeout(self.timeout, task).await {
             Err(_) => Err(PhotoError::TimedOut(self.timeout)),
@@ -103,6 +112,29 @@ impl ProcessingQueue {
             Ok(Ok(result)) => result.map_err(PhotoError::from),
         }
     }
+}
+
+impl ProcessingQueue {
+    /// Uploads admitted now (processing or waiting) and decode memory reserved, for metrics.
+    pub fn load(&self) -> QueueLoad {
+        let places = self.workers_total + self.queue_total;
+        let reserved_mib = self.decode_mib_total as usize - self.decode_mib.available_permits();
+        QueueLoad {
+            places,
+            admitted: places - self.places.available_permits(),
+            decode_memory_budget_bytes: u64::from(self.decode_mib_total) * MIB,
+            decode_memory_reserved_bytes: reserved_mib as u64 * MIB,
+        }
+    }
+}
+
+/// How full the queue is at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLoad {
+    pub places: usize,
+    pub admitted: usize,
+    pub decode_memory_budget_bytes: u64,
+    pub decode_memory_reserved_bytes: u64,
 }
 
 fn mib(bytes: u64) -> u32 {

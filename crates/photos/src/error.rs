@@ -27,6 +27,20 @@ pub enum PhotoError {
     Task(#[source] tokio::task::JoinError),
 }
 
+impl PhotoError {
+    /// A short name for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Busy => "busy",
+            Self::TimedOut(_) => "timed_out",
+            Self::Rejected(_) => "rejected",
+            Self::Store(_) => "store_error",
+            Self::Blobs(_) => "blob_error",
+            Self::Task(_) => "task_failed",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::error::Error;

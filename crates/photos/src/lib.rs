@@ -13,15 +13,17 @@ pub mod keys;
 mod limits;
 mod swap;
 mod sweep;
+pub mod telemetry;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use portrait_blobs::{BlobError, BlobStore};
 use portrait_imaging::{CropBox, Options};
 use portrait_store::{MetadataStore, PhotoEvent, PhotoId, UserId};
 
-pub use admission::Admission;
+pub use admission::{Admission, QueueLoad};
 pub use error::PhotoError;
 pub use keys::Variant;
 pub use limits::{CacheLimits, PhotoLimits, SweepSchedule};
@@ -89,8 +91,13 @@ impl Photos {
         file: Bytes,
         crop: Option<CropBox>,
     ) -> Result<PhotoId, PhotoError> {
-        let processed = self.queue.process(admission, file, crop).await?;
-        self.replace(user, processed).await
+        let started = Instant::now();
+        let result = match self.queue.process(admission, file, crop).await {
+            Ok(processed) => self.replace(user, processed).await,
+            Err(error) => Err(error),
+        };
+        telemetry::record_upload(started.elapsed(), &result);
+        result
     }
 
     /// Back to the default image.
@@ -106,12 +113,20 @@ impl Photos {
         if self.cache.is_removed(photo) {
             return None;
         }
-        self.cache.get(&blob_key(photo, variant))
+        // Misses are counted by `rendition`, which every miss here goes on to.
+        let bytes = self.cache.get(&blob_key(photo, variant))?;
+        telemetry::record_cache(true);
+        Some(bytes)
     }
 
     /// Rendition bytes held in memory now.
     pub fn cached_bytes(&self) -> u64 {
         self.cache.weight()
+    }
+
+    /// How busy the upload queue is now.
+    pub fn queue_load(&self) -> QueueLoad {
+        self.queue.load()
     }
 
     /// A rendition's bytes, from memory or the blob store; `None` when there is no such photo.
@@ -124,7 +139,9 @@ impl Photos {
             return Ok(None);
         }
         let key = blob_key(photo, variant);
-        if let Some(bytes) = self.cache.get(&key) {
+        let cached = self.cache.get(&key);
+        telemetry::record_cache(cached.is_some());
+        if let Some(bytes) = cached {
             return Ok(Some(bytes));
         }
         let Some(bytes) = self.blobs.get(&key).await? else {

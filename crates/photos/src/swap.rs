@@ -5,6 +5,8 @@
 //! old photo in place, and blobs nobody points at are left for the sweep (see `sweep`), which
 //! only deletes them after a grace period, so a swap whose outcome is unknown never loses data.
 
+use std::time::Instant;
+
 use bytes::Bytes;
 use portrait_blobs::BlobStore;
 use portrait_imaging::Processed;
@@ -14,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::PhotoError;
 use crate::keys::{blob_key, Variant, PREFIX};
+use crate::telemetry::{self, Stage};
 use crate::Photos;
 
 impl Photos {
@@ -32,14 +35,20 @@ impl Photos {
                 blobs.put(&key, bytes.clone()).await.map(|()| (key, bytes))
             }
         });
-        let written = match futures::future::try_join_all(writes).await {
+        let writing = Instant::now();
+        let written = futures::future::try_join_all(writes).await;
+        telemetry::record_stage(Stage::BlobWrites, writing.elapsed());
+        let written = match written {
             Ok(written) => written,
             Err(error) => {
                 self.remove(&photo).await;
                 return Err(error.into());
             }
         };
-        let previous = self.store.replace_photo(user, Some(&photo)).await?;
+        let swapping = Instant::now();
+        let previous = self.store.replace_photo(user, Some(&photo)).await;
+        telemetry::record_stage(Stage::Swap, swapping.elapsed());
+        let previous = previous?;
         // The first GETs of a new photo usually follow its upload at once.
         for (key, bytes) in written {
             self.cache.insert(&key, bytes);

@@ -6,11 +6,13 @@
 //! A timeout here can only fire while the call is waiting (`.await`ing): it cannot stop a
 //! synchronous SQLite read that is running on this thread. Those bound themselves with the
 //! same limit (see `sql/sqlite/connection.rs`), so this wrapper matters for PostgreSQL.
+//!
+//! Being the one place every request-path call passes, it also measures them.
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
@@ -18,6 +20,20 @@ use crate::{
     Associations, Fixture, ImportReport, Includes, MetadataStore, PhotoEvent, PhotoId, Principal,
     StoreError, TokenHash, User, UserFilter, UserId, UserPage, UserUpdate,
 };
+
+/// Every request-path call's latency, by call, and its failures (answers such as an unknown
+/// user or a taken email address are not failures), through the `metrics` facade.
+pub const CALL_SECONDS: &str = "portrait_store_call_duration_seconds";
+pub const ERRORS: &str = "portrait_store_errors_total";
+
+fn failure_kind(error: &StoreError) -> Option<&'static str> {
+    match error {
+        StoreError::Unavailable(_) => Some("unavailable"),
+        StoreError::Database(_) => Some("database"),
+        StoreError::UnknownUser(_) | StoreError::EmailTaken => None,
+        StoreError::Fixture(_) | StoreError::Config(_) | StoreError::Migration(_) => Some("other"),
+    }
+}
 
 #[derive(Debug)]
 pub struct Timed {
@@ -32,17 +48,23 @@ impl Timed {
 
     async fn within<T>(
         &self,
-        what: &str,
+        what: &'static str,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        tokio::time::timeout(self.limit, call)
+        let started = Instant::now();
+        let result = tokio::time::timeout(self.limit, call)
             .await
             .unwrap_or_else(|_| {
                 Err(StoreError::Unavailable(format!(
                     "{what} did not answer within {} ms",
                     self.limit.as_millis()
                 )))
-            })
+            });
+        metrics::histogram!(CALL_SECONDS, "call" => what).record(started.elapsed().as_secs_f64());
+        if let Some(kind) = result.as_ref().err().and_then(failure_kind) {
+            metrics::counter!(ERRORS, "call" => what, "kind" => kind).increment(1);
+        }
+        result
     }
 }
 

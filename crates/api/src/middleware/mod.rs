@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP concerns, one per file.
 
 pub mod json_suffix;
+pub mod observe;
 pub mod panic;
 pub mod photo_hits;
 pub mod rate_limit;

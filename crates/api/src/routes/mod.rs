@@ -1,6 +1,7 @@
 //! One module per resource, one file per action.
 
 pub mod health;
+pub mod metrics;
 pub mod photos;
 pub mod profile_photo;
 pub mod users;
@@ -25,6 +26,12 @@ pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 pub fn router(state: AppState) -> Router {
     let (router, document) = api().split_for_parts();
     let document = Arc::new(document);
+    // Moved to a listener of its own when the operator asks (see `metrics::router`).
+    let router = if state.config.http.metrics_listen.is_none() {
+        router.route(metrics::PATH, get(metrics::metrics))
+    } else {
+        router
+    };
     router
         .route(
             OPENAPI_PATH,

@@ -12,6 +12,7 @@ mod fleet;
 mod helpers;
 mod hostile_requests;
 mod kantata_vocabulary;
+mod metrics;
 mod page;
 mod profile_photo;
 mod reads;

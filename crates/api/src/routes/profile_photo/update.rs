@@ -1,5 +1,8 @@
+use std::time::Instant;
+
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::response::Response;
+use portrait_photos::telemetry::{self, Stage};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -72,7 +75,10 @@ pub async fn update(
         }
     };
     let read_timeout = state.config.http.body_read_timeout;
-    let upload = upload::read_upload(request, head, read_timeout, &query).await?;
+    let reading = Instant::now();
+    let upload = upload::read_upload(request, head, read_timeout, &query).await;
+    telemetry::record_stage(Stage::BodyRead, reading.elapsed());
+    let upload = upload?;
     state
         .photos
         .upload(admission, id, upload.file, upload.crop)

@@ -1,0 +1,173 @@
+//! `--log-format json`: every line on standard error is one JSON object, from start-up to
+//! shutdown, with one line per request (request id, method, route template, status, latency,
+//! user id) and never a token or a query string. `--metrics-listen` moves `/metrics` to a
+//! listener of its own.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{demo_data_dir, fixture, portrait, sigterm, token, upload};
+
+fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let value: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+            assert!(value.is_object(), "{line}");
+            assert!(value["timestamp"].is_string(), "{line}");
+            assert!(value["level"].is_string(), "{line}");
+            value
+        })
+        .collect()
+}
+
+/// The address a `serving /metrics` line names, once the server has written it.
+async fn metrics_address(log: &std::path::Path) -> String {
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        for line in text.lines() {
+            if let Ok(value) = serde_json::from_str::<Value>(line) {
+                if value["message"] == "serving /metrics" {
+                    return value["address"].as_str().expect("address").to_owned();
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no `serving /metrics` line in {}", log.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_have_a_line_per_request_and_metrics_a_listener_of_their_own() {
+    let dir = demo_data_dir();
+    let data = dir.path();
+    let log = data.join("serve.json.log");
+    let mut child = portrait(
+        data,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--rate-limit-per-second",
+            "0",
+            "--log-format",
+            "json",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(std::fs::File::create(&log).expect("log file"))
+    .spawn()
+    .expect("start portrait serve");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("listening line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_owned();
+    let metrics = metrics_address(&log).await;
+    let client = reqwest::Client::new();
+
+    // Five requests on the main listener.
+    let status = upload(&client, &base, 10, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, Some(200));
+    let shown: Value = client
+        .get(format!("{base}/api/v1/users/10?include=account"))
+        .bearer_auth(token(10))
+        .send()
+        .await
+        .expect("show")
+        .json()
+        .await
+        .expect("json");
+    let photo = shown["users"]["10"]["photo_path"]
+        .as_str()
+        .expect("photo_path")
+        .to_owned();
+    for _ in 0..2 {
+        let response = client.get(&photo).send().await.expect("photo");
+        assert_eq!(response.status(), 200);
+    }
+    let main_metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("main /metrics");
+    assert_eq!(
+        main_metrics.status(),
+        404,
+        "metrics moved off the main listener"
+    );
+
+    let scraped = client
+        .get(format!("http://{metrics}/metrics"))
+        .send()
+        .await
+        .expect("scrape");
+    assert_eq!(scraped.status(), 200);
+    let text = scraped.text().await.expect("text");
+    assert!(
+        text.contains("portrait_http_requests_total{method=\"POST\",route=\"/api/v1/users/{id}/profile_photo\",status=\"200\"} 1"),
+        "{text}"
+    );
+
+    sigterm(&child);
+    assert!(child.wait().expect("wait").success());
+
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(!text.contains(&token(10)), "a token in the log");
+    assert!(!text.contains("include="), "a query string in the log");
+    let lines = json_lines(&text);
+    let said = |message: &str| lines.iter().any(|l| l["message"] == message);
+    assert!(said("listening"), "no start-up line: {text}");
+    assert!(said("stopped"), "no shutdown line: {text}");
+
+    let requests: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "portrait::access")
+        .collect();
+    assert_eq!(requests.len(), 5, "one line per request: {requests:#?}");
+    for request in &requests {
+        assert!(
+            request["request_id"]
+                .as_str()
+                .is_some_and(|id| id.len() > 8),
+            "{request}"
+        );
+        assert!(
+            request["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+            "{request}"
+        );
+        assert!(request["status"].is_u64(), "{request}");
+    }
+    let find = |method: &str, route: &str| {
+        requests
+            .iter()
+            .filter(|l| l["method"] == method && l["route"] == route)
+            .collect::<Vec<_>>()
+    };
+    let uploads = find("POST", "/api/v1/users/{id}/profile_photo");
+    assert_eq!(uploads.len(), 1, "{requests:#?}");
+    assert_eq!(uploads[0]["status"], 200);
+    assert_eq!(uploads[0]["user_id"], 10);
+    let shows = find("GET", "/api/v1/users/{id}");
+    assert_eq!(shows.len(), 1, "{requests:#?}");
+    assert_eq!(shows[0]["user_id"], 10);
+    let photos = find("GET", "/photos/{file}");
+    assert_eq!(photos.len(), 2, "{requests:#?}");
+    assert!(photos
+        .iter()
+        .all(|l| l["user_id"].is_null() && l["status"] == 200));
+    let unmatched = find("GET", "unmatched");
+    assert_eq!(unmatched.len(), 1, "{requests:#?}");
+    assert_eq!(unmatched[0]["status"], 404);
+}
