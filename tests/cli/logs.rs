@@ -77,9 +77,11 @@ async fn json_logs_have_a_line_per_request_and_metrics_a_listener_of_their_own()
     let metrics = metrics_address(&log).await;
     let client = reqwest::Client::new();
 
-    // Five requests on the main listener.
-    let status = upload(&client, &base, 10, fixture("photo-320x180.jpg")).await;
-    assert_eq!(status, Some(200));
+    // Six requests on the main listener; the second upload removes the first photo.
+    for _ in 0..2 {
+        let status = upload(&client, &base, 10, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, Some(200));
+    }
     let shown: Value = client
         .get(format!("{base}/api/v1/users/10?include=account"))
         .bearer_auth(token(10))
@@ -135,7 +137,7 @@ async fn json_logs_have_a_line_per_request_and_metrics_a_listener_of_their_own()
         .iter()
         .filter(|l| l["target"] == "portrait::access")
         .collect();
-    assert_eq!(requests.len(), 5, "one line per request: {requests:#?}");
+    assert_eq!(requests.len(), 6, "one line per request: {requests:#?}");
     for request in &requests {
         assert!(
             request["request_id"]
@@ -156,9 +158,19 @@ async fn json_logs_have_a_line_per_request_and_metrics_a_listener_of_their_own()
             .collect::<Vec<_>>()
     };
     let uploads = find("POST", "/api/v1/users/{id}/profile_photo");
-    assert_eq!(uploads.len(), 1, "{requests:#?}");
-    assert_eq!(uploads[0]["status"], 200);
-    assert_eq!(uploads[0]["user_id"], 10);
+    assert_eq!(uploads.len(), 2, "{requests:#?}");
+    assert!(uploads
+        .iter()
+        .all(|l| l["status"] == 200 && l["user_id"] == 10));
+    // The replaced photo is named, for a CDN purge to follow; it is not the current one.
+    let removed: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["message"] == "photo removed")
+        .filter_map(|l| l["photo"].as_str())
+        .collect();
+    assert_eq!(removed.len(), 1, "{text}");
+    assert_eq!(removed[0].len(), 64, "{removed:?}");
+    assert!(!photo.contains(removed[0]), "{photo} was removed");
     let shows = find("GET", "/api/v1/users/{id}");
     assert_eq!(shows.len(), 1, "{requests:#?}");
     assert_eq!(shows[0]["user_id"], 10);

@@ -62,6 +62,8 @@ impl Photos {
     /// Deletes a photo's blobs and its cached renditions; blobs that fail here are left to the
     /// sweep.
     pub(crate) async fn remove(&self, photo: &PhotoId) {
+        // Its URLs answer 404 from now on: the line an operator's CDN purge can follow.
+        tracing::info!(%photo, "photo removed");
         self.forget(photo);
         remove_blobs(self.blobs.as_ref(), photo).await;
         // A GET that read a blob just before its deletion may have cached it again.
