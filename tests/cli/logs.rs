@@ -118,7 +118,7 @@ async fn json_logs_have_a_line_per_request_and_metrics_a_listener_of_their_own()
     assert_eq!(scraped.status(), 200);
     let text = scraped.text().await.expect("text");
     assert!(
-        text.contains("portrait_http_requests_total{method=\"POST\",route=\"/api/v1/users/{id}/profile_photo\",status=\"200\"} 1"),
+        text.contains("portrait_http_requests_total{method=\"POST\",route=\"/api/v1/users/{id}/profile_photo\",status=\"200\"} 2"),
         "{text}"
     );
 
