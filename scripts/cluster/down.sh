@@ -27,14 +27,18 @@ done
 for cmdline in /proc/[0-9]*/cmdline; do
   pid="${cmdline#/proc/}"; pid="${pid%/cmdline}"
   [ "$pid" = "$$" ] && continue
-  args="$(tr '\0' ' ' <"$cmdline" 2>/dev/null || true)"
+  args="$({ tr '\0' ' ' <"$cmdline"; } 2>/dev/null || true)"
   case "$args" in
-    *"$GARAGE_BIN -c $CLUSTER_DIR/"*" server"* | "nginx: master process "*"$NGINX_DIR"* | *"--database-url $DATABASE_URL"*serve*)
+    *"$GARAGE_BIN -c $CLUSTER_DIR/"*" server"* | "nginx: master process "*"$NGINX_DIR"* | *" serve "*"--database-url $DATABASE_URL"*)
       log "stopping leftover pid $pid: $args"
-      kill -TERM "$pid" 2>/dev/null || true ;;
+      kill -TERM "$pid" 2>/dev/null || true
+      leftovers="${leftovers:-} $pid" ;;
   esac
 done
-sleep 0.5
+for pid in ${leftovers:-}; do
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$pid" 2>/dev/null || true
+done
 
 if psql -q "$PG_ADMIN_URL" -c "SELECT 1" >/dev/null 2>&1; then
   log "dropping database $DB_NAME"

@@ -173,7 +173,9 @@ start_instance() {
   port_open "$port" && die "port $port is taken by something else (not instance $i)"
   mkdir -p "$dir"
   log "starting portrait instance $i on 127.0.0.1:$port (log $dir/portrait.log)"
-  portrait_env setsid nohup "$PORTRAIT_BIN" --log-format json serve \
+  # A plain command (not a function) in the background: $! is then portrait's own pid.
+  AWS_ACCESS_KEY_ID="$KEY_ID" AWS_SECRET_ACCESS_KEY="$KEY_SECRET" AWS_DEFAULT_REGION=garage \
+    RUST_LOG="${RUST_LOG:-info}" setsid nohup "$PORTRAIT_BIN" --log-format json serve \
     --listen "127.0.0.1:$port" \
     --database-url "$DATABASE_URL" \
     --blob-store "$BLOB_STORE" \
@@ -202,7 +204,8 @@ wait_ready() {
 # ---- nginx --------------------------------------------------------------------------------
 
 write_nginx_config() {
-  local n="$1" k i user_line=""
+  local n="$1" k i user_line="" next_on_503=""
+  [ "${PORTRAIT_CLUSTER_NGINX_NEXT_ON_503:-0}" = "1" ] && next_on_503="http_503"
   mkdir -p "$NGINX_DIR"
   # As root, the workers run as nobody; otherwise as the caller.
   [ "$(id -u)" = "0" ] && user_line="user nobody nogroup;"
@@ -263,7 +266,11 @@ EOF
         }
     }
 
-    # HTTP front over the portrait instances.
+    # HTTP front over the portrait instances. Not on 503: portrait answers 503 (with
+    # Retry-After) when the database or blob store it shares with every other instance is
+    # unavailable, so another instance would answer the same; worse, nginx counts each 503 as a
+    # failure (max_fails), takes every instance out for fail_timeout and answers 502 without
+    # Retry-After meanwhile. PORTRAIT_CLUSTER_NGINX_NEXT_ON_503=1 puts http_503 back to show it.
     server {
         listen 127.0.0.1:$HTTP_FRONT_PORT;
         location / {
@@ -275,7 +282,7 @@ EOF
             proxy_connect_timeout 1s;
             proxy_send_timeout 60s;
             proxy_read_timeout 60s;
-            proxy_next_upstream error timeout http_502 http_503 http_504 non_idempotent;
+            proxy_next_upstream error timeout http_502 $next_on_503 http_504 non_idempotent;
             proxy_next_upstream_tries $n;
         }
     }

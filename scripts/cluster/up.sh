@@ -122,17 +122,17 @@ fi
 portrait_cli migrate >&2
 if [ ! -f "$CLUSTER_DIR/token" ]; then
   # One account: Ada (10) is its administrator and may change every photo in it; users
-  # 100..199 are there for load runs that spread uploads over many users.
+  # 100..499 are there for load runs that spread uploads over many users.
   fixture="$CLUSTER_DIR/fixture.json"
   {
     echo '{"accounts": [{"id": 1, "name": "Cluster Co"}],'
     echo ' "users": [{"id": 10, "account_id": 1, "full_name": "Ada Lovelace", "email_address": "ada@cluster.test"}'
-    for u in $(seq 100 199); do
+    for u in $(seq 100 499); do
       printf ',\n   {"id": %d, "account_id": 1, "full_name": "Load User %d", "email_address": "user%d@cluster.test"}' "$u" "$u" "$u"
     done
     echo '],'
     echo ' "account_memberships": [{"id": 1000, "account_id": 1, "user_id": 10, "permission": "administrator"}'
-    for u in $(seq 100 199); do
+    for u in $(seq 100 499); do
       printf ',\n   {"id": %d, "account_id": 1, "user_id": %d, "permission": "collaborator"}' "$((1000 + u))" "$u"
     done
     echo ']}'
