@@ -551,10 +551,13 @@ def check_kill_instance(env, cl: Client, insts: list[str], photo: bytes, seconds
         ops.append(Op("read", base, ADMIN, t0, time.monotonic(), r))
 
     readers = Load(1, reader, seconds)
+    t_load = time.monotonic()
     time.sleep(kill_at)
+    victim_pid = pids().get(f"instance {victim}")
     t_kill = time.monotonic()
-    ctl("stop-instance", str(victim), "KILL")
-    say(f"{stamp()}    killed instance {victim}")
+    os.kill(victim_pid, 9)
+    ctl("stop-instance", str(victim), "KILL")  # waits for it to be gone, drops its pid file
+    say(f"{stamp()}    kill -9 of instance {victim} (pid {victim_pid}) {t_kill - t_load:.1f} s into the load")
     ops = uploads.join()
     rops = readers.join()
     t_restart = time.monotonic()
@@ -607,14 +610,18 @@ def check_garage_node_down(env, cl: Client, insts: list[str], photo: bytes, seco
             ops.append(op)
 
     load = Load(4, fn, seconds)
+    t_load = time.monotonic()
     time.sleep(stop_at)
+    node_pid = pids().get(f"garage {node}")
     t_stop = time.monotonic()
+    os.kill(node_pid, 9)
     ctl("stop-garage", str(node), "KILL")
-    say(f"{stamp()}    killed Garage node {node}")
-    time.sleep(restart_at - stop_at)
+    say(f"{stamp()}    kill -9 of Garage node {node} (pid {node_pid}) {t_stop - t_load:.1f} s into the load")
+    time.sleep(max(0.0, restart_at - (time.monotonic() - t_load)))
     t_back = time.monotonic()
     ctl("start-garage", str(node))
-    say(f"{stamp()}    Garage node {node} restarted")
+    say(f"{stamp()}    Garage node {node} restarted {t_back - t_load:.1f} s into the load, "
+        f"answering {time.monotonic() - t_back:.1f} s later")
     ops = load.join()
     uploads = [op for op in ops if op.kind == "upload"]
     reads = [op for op in ops if op.kind == "read"]
