@@ -3,12 +3,11 @@
 //! user id) and never a token or a query string. `--metrics-listen` moves `/metrics` to a
 //! listener of its own.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{demo_data_dir, fixture, portrait, sigterm, token, upload};
+use super::{demo_data_dir, fixture, serve_with, sigterm, token, upload};
 
 fn json_lines(text: &str) -> Vec<Value> {
     text.lines()
@@ -44,36 +43,12 @@ async fn metrics_address(log: &std::path::Path) -> String {
 async fn json_logs_have_a_line_per_request_and_metrics_a_listener_of_their_own() {
     let dir = demo_data_dir();
     let data = dir.path();
-    let log = data.join("serve.json.log");
-    let mut child = portrait(
+    let server = serve_with(
         data,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--rate-limit-per-second",
-            "0",
-            "--log-format",
-            "json",
-            "--metrics-listen",
-            "127.0.0.1:0",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(std::fs::File::create(&log).expect("log file"))
-    .spawn()
-    .expect("start portrait serve");
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
-        &mut line,
-    )
-    .expect("listening line");
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_owned();
+        "serve.json.log",
+        &["--log-format", "json", "--metrics-listen", "127.0.0.1:0"],
+    );
+    let (mut child, base, log) = (server.child, server.base, server.log);
     let metrics = metrics_address(&log).await;
     let client = reqwest::Client::new();
 

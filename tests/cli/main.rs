@@ -82,21 +82,26 @@ struct Server {
 }
 
 fn serve(data: &Path, log_name: &str) -> Server {
+    serve_with(data, log_name, &[])
+}
+
+/// `portrait serve` on a free port with the rate limit off and `extra` flags, its standard
+/// error in `log_name` under `data`.
+fn serve_with(data: &Path, log_name: &str, extra: &[&str]) -> Server {
     let log = data.join(log_name);
-    let mut child = portrait(
-        data,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--rate-limit-per-second",
-            "0",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(std::fs::File::create(&log).expect("log file"))
-    .spawn()
-    .expect("start portrait serve");
+    let mut args = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--rate-limit-per-second",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    let mut child = portrait(data, &args)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("start portrait serve");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
     BufReader::new(stdout)
