@@ -771,6 +771,42 @@ def check_postgres_restart(env, cl: Client, insts: list[str], photo: bytes, down
            + ("" if not problems else " — " + "; ".join(problems[:6])))
 
 
+def check_removal_reaches_every_instance(env, cl: Client, insts: list[str], photo: bytes,
+                                         bound: float = 5) -> None:
+    """A photo replaced through instance 1 is answered 404 by every other instance within
+    `bound` seconds, although each had it cached. Run after postgres-restart, it also shows
+    that the instances' LISTEN connections came back by themselves."""
+    name = "removal-reaches-every-instance"
+    say(f"{stamp()} == {name}: replace a photo through {insts[0]}, time the 404 on the others")
+    r, old = cl.upload(insts[0], ADMIN, multipart(photo))
+    if r.status != 200 or not photo_id(old):
+        return record(False, name, f"first upload: HTTP {r.status} {r.error}")
+    for base in insts[1:]:
+        # Served, so now in each instance's memory.
+        ok, _, why = check_renditions(base, old)
+        if not ok:
+            return record(False, name, f"{base} before the replacement: {why}")
+    r, new = cl.upload(insts[0], ADMIN, multipart(photo))
+    replaced = time.monotonic()
+    if r.status != 200 or not photo_id(new):
+        return record(False, name, f"second upload: HTTP {r.status} {r.error}")
+    problems, taken = [], []
+    for i, base in enumerate(insts[1:], start=2):
+        while True:
+            status = request(photo_url(base, old, 96), timeout=10).status
+            elapsed = time.monotonic() - replaced
+            if status == 404:
+                taken.append(f"instance {i} {elapsed * 1000:.1f} ms")
+                break
+            if elapsed > bound:
+                problems.append(f"instance {i} still answers {status} after {bound:.0f} s")
+                break
+            time.sleep(0.005)
+    record(not problems, name,
+           f"old photo {photo_id(old)[:12]}… answered 404 after: {', '.join(taken)} (bound {bound:.0f} s)"
+           + ("" if not problems else " — " + "; ".join(problems)))
+
+
 def check_load(env, cl: Client, insts: list[str], photos: list[tuple[str, bytes]], seconds: float,
                rounds: int, threads: int) -> None:
     say(f"{stamp()} == load: {threads} threads upload round-robin straight to the first k instances, "
@@ -898,6 +934,7 @@ def main() -> int:
         ("kill-instance", lambda: check_kill_instance(env, cl, insts, small)),
         ("garage-node-down", lambda: check_garage_node_down(env, cl, insts, small)),
         ("postgres-restart", lambda: check_postgres_restart(env, cl, insts, small)),
+        ("removal-reaches-every-instance", lambda: check_removal_reaches_every_instance(env, cl, insts, small)),
         ("load", lambda: check_load(env, cl, insts, photos, args.load_seconds, args.load_rounds, args.load_threads)),
     ]
     try:
