@@ -96,13 +96,12 @@ pub struct Finished<'a> {
 
 impl Finished<'_> {
     pub fn record(&self) {
-        let method = self.method.as_str().to_owned();
-        let route = self.route.to_owned();
-        let status = self.status.as_str().to_owned();
-        metrics::counter!(REQUESTS, "method" => method.clone(), "route" => route.clone(), "status" => status)
-            .increment(1);
-        metrics::histogram!(REQUEST_SECONDS, "method" => method, "route" => route)
-            .record(self.latency.as_secs_f64());
+        RequestSeries::new(self.method, self.route.to_owned(), self.status).record(self.latency);
+        self.log();
+    }
+
+    /// The log line alone, for callers that hold their [`RequestSeries`] already.
+    pub fn log(&self) {
         tracing::info!(
             target: "portrait::access",
             request_id = self.request_id,
@@ -113,5 +112,35 @@ impl Finished<'_> {
             user_id = self.user_id,
             "request"
         );
+    }
+}
+
+/// The request counter and latency histogram of one method, route and status. Looking a series
+/// up builds its key (label strings, a hash); the photo fast path, where that was a noticeable
+/// part of a 10 µs GET, looks its one series up once.
+#[derive(Clone)]
+pub struct RequestSeries {
+    requests: metrics::Counter,
+    latency: metrics::Histogram,
+}
+
+impl RequestSeries {
+    pub fn new(
+        method: &Method,
+        route: impl Into<metrics::SharedString>,
+        status: StatusCode,
+    ) -> Self {
+        let method = method.as_str().to_owned();
+        let route = route.into();
+        let status = status.as_str().to_owned();
+        Self {
+            requests: metrics::counter!(REQUESTS, "method" => method.clone(), "route" => route.clone(), "status" => status),
+            latency: metrics::histogram!(REQUEST_SECONDS, "method" => method, "route" => route),
+        }
+    }
+
+    pub fn record(&self, latency: Duration) {
+        self.requests.increment(1);
+        self.latency.record(latency.as_secs_f64());
     }
 }

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::extract::Request;
-use axum::http::{header, Method};
+use axum::http::{header, Method, StatusCode};
 use axum::response::Response;
 use futures::future::{ready, Either, Ready};
 use tower::Service;
@@ -25,7 +25,7 @@ use portrait_photos::keys::{photo_of_file, Variant};
 use crate::params::QueryPairs;
 use crate::routes::photos::{image_response, photo_etag};
 use crate::state::AppState;
-use crate::telemetry::Finished;
+use crate::telemetry::{Finished, RequestSeries};
 
 const X_REQUEST_ID: &str = "x-request-id";
 /// The template of the route the full stack would have answered on.
@@ -36,12 +36,19 @@ pub struct PhotoHits<S> {
     inner: S,
     state: AppState,
     ids: SequentialRequestIds,
+    series: RequestSeries,
 }
 
 impl<S> PhotoHits<S> {
     /// `ids` should be the maker the full stack uses, so ids stay one sequence.
     pub fn new(inner: S, state: AppState, ids: SequentialRequestIds) -> Self {
-        Self { inner, state, ids }
+        let series = RequestSeries::new(&Method::GET, SERVE_ROUTE, StatusCode::OK);
+        Self {
+            inner,
+            state,
+            ids,
+            series,
+        }
     }
 }
 
@@ -58,14 +65,19 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        match cached(&self.state, &mut self.ids, &request) {
+        match cached(&self.state, &mut self.ids, &self.series, &request) {
             Some(response) => Either::Left(ready(Ok(response))),
             None => Either::Right(self.inner.call(request)),
         }
     }
 }
 
-fn cached(state: &AppState, ids: &mut SequentialRequestIds, request: &Request) -> Option<Response> {
+fn cached(
+    state: &AppState,
+    ids: &mut SequentialRequestIds,
+    series: &RequestSeries,
+    request: &Request,
+) -> Option<Response> {
     if request.method() != Method::GET || request.headers().contains_key(header::IF_NONE_MATCH) {
         return None;
     }
@@ -84,14 +96,16 @@ fn cached(state: &AppState, ids: &mut SequentialRequestIds, request: &Request) -
         None => ids.make_request_id(request)?.into_header_value(),
     };
     headers.insert(X_REQUEST_ID, id.clone());
+    let latency = started.elapsed();
+    series.record(latency);
     Finished {
         request_id: id.to_str().unwrap_or("-"),
         method: request.method(),
         route: SERVE_ROUTE,
-        status: response.status(),
-        latency: started.elapsed(),
+        status: StatusCode::OK,
+        latency,
         user_id: None,
     }
-    .record();
+    .log();
     Some(response)
 }
