@@ -16,6 +16,7 @@ pub const REQUESTS: &str = "portrait_http_requests_total";
 pub const REQUEST_SECONDS: &str = "portrait_http_request_duration_seconds";
 const UPLOADS_ADMITTED: &str = "portrait_uploads_admitted";
 const UPLOAD_PLACES: &str = "portrait_upload_places";
+const UPLOADS_PROCESSING: &str = "portrait_uploads_processing";
 const DECODE_MEMORY_RESERVED: &str = "portrait_decode_memory_reserved_bytes";
 const DECODE_MEMORY_BUDGET: &str = "portrait_decode_memory_budget_bytes";
 const CACHE_BYTES: &str = "portrait_rendition_cache_bytes";
@@ -77,6 +78,7 @@ pub fn render(photos: &Photos) -> String {
     let load = photos.queue_load();
     metrics::gauge!(UPLOADS_ADMITTED).set(load.admitted as f64);
     metrics::gauge!(UPLOAD_PLACES).set(load.places as f64);
+    metrics::gauge!(UPLOADS_PROCESSING).set(load.processing as f64);
     metrics::gauge!(DECODE_MEMORY_RESERVED).set(load.decode_memory_reserved_bytes as f64);
     metrics::gauge!(DECODE_MEMORY_BUDGET).set(load.decode_memory_budget_bytes as f64);
     metrics::gauge!(CACHE_BYTES).set(photos.cached_bytes() as f64);

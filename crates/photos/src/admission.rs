@@ -122,6 +122,7 @@ impl ProcessingQueue {
         QueueLoad {
             places,
             admitted: places - self.places.available_permits(),
+            processing: self.workers_total - self.workers.available_permits(),
             decode_memory_budget_bytes: u64::from(self.decode_mib_total) * MIB,
             decode_memory_reserved_bytes: reserved_mib as u64 * MIB,
         }
@@ -132,7 +133,9 @@ impl ProcessingQueue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueLoad {
     pub places: usize,
+    /// Waiting or processing; those waiting are `admitted - processing`.
     pub admitted: usize,
+    pub processing: usize,
     pub decode_memory_budget_bytes: u64,
     pub decode_memory_reserved_bytes: u64,
 }
@@ -186,6 +189,30 @@ mod tests {
         let whole = queue.admit(64 * MIB).expect("alone");
         assert!(queue.admit(1).is_err());
         drop(whole);
+    }
+
+    #[test]
+    fn the_load_counts_admitted_uploads_and_reserved_memory() {
+        let queue = queue(10 * MIB, 256 * MIB);
+        let idle = queue.load();
+        assert_eq!((idle.places, idle.admitted, idle.processing), (10, 0, 0));
+        assert_eq!(idle.decode_memory_budget_bytes, 256 * MIB);
+        assert_eq!(idle.decode_memory_reserved_bytes, 0);
+        let admitted = [
+            queue.admit(MIB).expect("fits"),
+            queue.admit(MIB).expect("fits"),
+        ];
+        let reserved = Arc::clone(&queue.decode_mib)
+            .try_acquire_many_owned(3)
+            .expect("free");
+        let worker = Arc::clone(&queue.workers)
+            .try_acquire_owned()
+            .expect("free");
+        let busy = queue.load();
+        assert_eq!((busy.admitted, busy.processing), (2, 1));
+        assert_eq!(busy.decode_memory_reserved_bytes, 3 * MIB);
+        drop((admitted, reserved, worker));
+        assert_eq!(queue.load(), idle);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

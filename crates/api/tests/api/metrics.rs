@@ -151,6 +151,7 @@ async fn requests_stages_stores_and_the_cache_are_counted_by_template() {
         for gauge in [
             "portrait_uploads_admitted",
             "portrait_upload_places",
+            "portrait_uploads_processing",
             "portrait_decode_memory_reserved_bytes",
             "portrait_decode_memory_budget_bytes",
             "portrait_rendition_cache_bytes",
