@@ -152,6 +152,16 @@ def multipart(photo: bytes) -> tuple[bytes, str]:
     return head + photo + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
+def shown_photo_path(r: "Resp", user: int) -> str | None:
+    """The user's photo_path in a 200 answer's envelope, else None."""
+    if r.status != 200:
+        return None
+    try:
+        return r.json()["users"][str(user)]["photo_path"]
+    except (ValueError, KeyError):
+        return None
+
+
 class Client:
     def __init__(self, env: dict[str, str]):
         self.token = env["PORTRAIT_CLUSTER_TOKEN"]
@@ -161,23 +171,11 @@ class Client:
         data, ctype = body
         r = request(f"{base}/api/v1/users/{user}/profile_photo{query}", "POST", data,
                     {**self.auth, "Content-Type": ctype}, timeout=120)
-        path = None
-        if r.status == 200:
-            try:
-                path = r.json()["users"][str(user)]["photo_path"]
-            except (ValueError, KeyError):
-                path = None
-        return r, path
+        return r, shown_photo_path(r, user)
 
     def user(self, base: str, user: int) -> tuple[Resp, str | None]:
         r = request(f"{base}/api/v1/users/{user}", headers=self.auth, timeout=60)
-        path = None
-        if r.status == 200:
-            try:
-                path = r.json()["users"][str(user)]["photo_path"]
-            except (ValueError, KeyError):
-                path = None
-        return r, path
+        return r, shown_photo_path(r, user)
 
     def all_photo_paths(self, base: str) -> dict[int, str]:
         r = request(f"{base}/api/v1/users?per_page=200&show_disabled=true", headers=self.auth)

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{demo_data_dir, fixture, serve_with, sigterm, token, upload};
+use super::{demo_data_dir, fixture, photo_path, serve_with, sigterm, token, upload};
 
 fn json_lines(text: &str) -> Vec<Value> {
     text.lines()
@@ -43,12 +43,12 @@ async fn metrics_address(log: &std::path::Path) -> String {
 async fn json_logs_have_a_line_per_request_and_metrics_a_listener_of_their_own() {
     let dir = demo_data_dir();
     let data = dir.path();
-    let server = serve_with(
+    let mut server = serve_with(
         data,
         "serve.json.log",
         &["--log-format", "json", "--metrics-listen", "127.0.0.1:0"],
     );
-    let (mut child, base, log) = (server.child, server.base, server.log);
+    let (base, log) = (server.base.clone(), server.log.clone());
     let metrics = metrics_address(&log).await;
     let client = reqwest::Client::new();
 
@@ -57,21 +57,13 @@ async fn json_logs_have_a_line_per_request_and_metrics_a_listener_of_their_own()
         let status = upload(&client, &base, 10, fixture("photo-320x180.jpg")).await;
         assert_eq!(status, Some(200));
     }
-    let shown: Value = client
-        .get(format!("{base}/api/v1/users/10?include=account"))
-        .bearer_auth(token(10))
-        .send()
-        .await
-        .expect("show")
-        .json()
-        .await
-        .expect("json");
-    let photo = shown["users"]["10"]["photo_path"]
-        .as_str()
-        .expect("photo_path")
-        .to_owned();
+    let photo = photo_path(&client, &base, 10).await;
     for _ in 0..2 {
-        let response = client.get(&photo).send().await.expect("photo");
+        let response = client
+            .get(format!("{photo}?size=96"))
+            .send()
+            .await
+            .expect("photo");
         assert_eq!(response.status(), 200);
     }
     let main_metrics = client
@@ -97,12 +89,12 @@ async fn json_logs_have_a_line_per_request_and_metrics_a_listener_of_their_own()
         "{text}"
     );
 
-    sigterm(&child);
-    assert!(child.wait().expect("wait").success());
+    sigterm(&server.child);
+    assert!(server.child.wait().expect("wait").success());
 
     let text = std::fs::read_to_string(&log).expect("log");
     assert!(!text.contains(&token(10)), "a token in the log");
-    assert!(!text.contains("include="), "a query string in the log");
+    assert!(!text.contains("size=96"), "a query string in the log");
     let lines = json_lines(&text);
     let said = |message: &str| lines.iter().any(|l| l["message"] == message);
     assert!(said("listening"), "no start-up line: {text}");

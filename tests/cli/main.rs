@@ -81,6 +81,14 @@ struct Server {
     log: PathBuf,
 }
 
+/// A test that fails half-way must not leave its server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn serve(data: &Path, log_name: &str) -> Server {
     serve_with(data, log_name, &[])
 }
