@@ -150,6 +150,10 @@ fn is_bmp(bytes: &[u8]) -> bool {
 /// Names a rejected file as precisely as cheaply possible, for the error message.
 fn name_other(bytes: &[u8]) -> &'static str {
     let starts = |magic: &[u8]| bytes.starts_with(magic);
+    // First: an ISO BMFF file whose `ftyp` box is 256 bytes long starts with the ICO magic.
+    if let Some(found) = iso_media(bytes) {
+        return found;
+    }
     if starts(b"%PDF") {
         return "PDF document";
     }
@@ -176,9 +180,6 @@ fn name_other(bytes: &[u8]) -> &'static str {
     }
     if starts(b"8BPS") {
         return "Photoshop document";
-    }
-    if let Some(found) = iso_media(bytes) {
-        return found;
     }
     if let Some(found) = markup(bytes) {
         return found;
@@ -312,6 +313,12 @@ mod tests {
             "unknown binary data"
         );
         assert_eq!(found(b"RIFF\0\0\0\0WAVEfmt "), "RIFF file that is not WebP");
+        assert_eq!(found(b"\0\0\x01\0\x01\0\x10\x10\0\0"), "ICO image");
+        // A 256-byte `ftyp` box starts with the ICO magic (fuzz/heif, 2026-12-03).
+        let mut ftyp = b"\0\0\x01\0ftypavif\0\0\0\0".to_vec();
+        ftyp.extend(b"mif1".repeat(60));
+        assert_eq!(ftyp.len(), 256);
+        assert_eq!(found(&ftyp), "AVIF image");
     }
 
     #[test]
