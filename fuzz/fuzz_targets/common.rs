@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 /// Source paths of the decoders whose panics `portrait_imaging::process` is meant to absorb.
-const DECODER_CRATES: [&str; 10] = [
+const DECODER_CRATES: [&str; 11] = [
     "/jpeg-decoder-",
     "/png-0.",
     "/gif-0.",
@@ -23,6 +23,7 @@ const DECODER_CRATES: [&str; 10] = [
     "/zune-",
     // jxl-oxide and its parts (jxl-render, jxl-frame, jxl-modular, …).
     "/jxl-",
+    "/heic-rs-",
 ];
 
 static SEEN: Mutex<Option<HashSet<String>>> = Mutex::new(None);

@@ -2,8 +2,8 @@
 //! behind it. Inputs that do not start with an `ftyp` box get one naming `avif` put in front,
 //! so that every input reaches the box walk. Beyond "no panic": the parser answers quickly,
 //! whatever it answers must be self-consistent (a grid's tiles cover its size, within the tile
-//! cap), and `probe` never accepts the file (HEIF is not decoded yet) nor calls it anything
-//! but HEIF/AVIF or a limit or a corrupt file.
+//! cap), and `probe` accepts nothing but HEIC (AVIF is not decoded yet) and calls anything else
+//! HEIF/AVIF or a limit or a corrupt file. (Decoding is the `heic` target's.)
 #![no_main]
 
 mod common;
@@ -32,9 +32,12 @@ fuzz_target!(init: common::install_panic_policy(), |data: &[u8]| {
         assert!(h.rotation < 4 && h.mirror.is_none_or(|m| m < 2), "{h:?}");
     }
     match probe(&bytes, &Limits::default()) {
-        Ok(p) => panic!("a HEIF file was accepted: {p:?}"),
+        Ok(p) => assert_eq!(p.format, portrait_imaging::Format::Heic, "{p:?}"),
         Err(ImageError::Unsupported { found, .. }) => assert!(
-            matches!(found, "AVIF image" | "HEIC image" | "HEIF image" | "video or other ISO media file"),
+            matches!(
+                found,
+                "AVIF image" | "HEIF image in a coding other than HEVC" | "video or other ISO media file"
+            ),
             "{found}"
         ),
         Err(ImageError::Empty | ImageError::CropOutside { .. }) => panic!("impossible error"),

@@ -79,8 +79,9 @@ pub(crate) fn find(bytes: &[u8], format: Format) -> Found {
             embedded: webp_icc(bytes).map(Embedded::Icc),
             drop_png_chunks: Vec::new(),
         },
-        // JPEG XL describes its colour in the codestream: jxl.rs reads it from jxl-oxide.
-        Format::Gif | Format::Bmp | Format::Jxl => Found::default(),
+        // JPEG XL describes its colour in the codestream (jxl.rs reads it from jxl-oxide), HEIC
+        // in its item properties (heif/pixels.rs).
+        Format::Gif | Format::Bmp | Format::Jxl | Format::Heic => Found::default(),
     }
 }
 

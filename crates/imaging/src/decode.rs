@@ -13,7 +13,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 use crate::colour::{self, Embedded, Space};
 use crate::detect::Format;
 use crate::probe::Header;
-use crate::{jxl, orient};
+use crate::{heif, jxl, orient};
 use crate::{ImageError, Limits, Options};
 
 /// Pixels ready for orientation, plus what the decoder learnt on the way.
@@ -68,11 +68,21 @@ pub(crate) fn decode(
             oriented: false,
         });
     }
-    if probe.format == Format::Jxl {
+    if matches!(probe.format, Format::Jxl | Format::Heic) {
         let orientation = header.orientation.unwrap_or(Orientation::NoTransforms);
-        let image = flatten(jxl::decode(bytes, limits)?);
+        let (image, cropped) = match probe.format {
+            Format::Jxl => (flatten(jxl::decode(bytes, limits)?), false),
+            // A HEIF clean aperture (`clap`) may crop what `ispe` declares.
+            _ => (flatten(heif::decode(bytes, limits)?), true),
+        };
         let displayed = orient::displayed_size(probe.width, probe.height, orientation);
-        if image.dimensions() != displayed {
+        let (w, h) = image.dimensions();
+        let fits = if cropped {
+            w <= displayed.0 && h <= displayed.1
+        } else {
+            (w, h) == displayed
+        };
+        if !fits {
             return Err(ImageError::corrupt("decoded size differs from the header"));
         }
         return Ok(Decoded {
@@ -200,7 +210,7 @@ fn decode_other(
         Format::Gif => ImageFormat::Gif,
         Format::Bmp => ImageFormat::Bmp,
         Format::WebP => ImageFormat::WebP,
-        Format::Jpeg | Format::Jxl => {
+        Format::Jpeg | Format::Jxl | Format::Heic => {
             return Err(ImageError::corrupt("format routed to the wrong decoder"))
         }
     };

@@ -73,3 +73,12 @@ pub const JXL_BYTES_PER_PIXEL: u64 = 32;
 /// 48 MP; 50 MP in 256×256 tiles is 763. Each tile is a separate decode, so a grid of thousands
 /// of tiny tiles is a cheap denial of service.
 pub const MAX_GRID_TILES: u32 = 1024;
+
+/// Bytes per source pixel [`crate::working_set_bytes`] assumes for 8-bit HEIC without alpha:
+/// the decoded pictures (16-bit Y, Cb and Cr planes at 4:2:0, 3 bytes a pixel) and the grid they
+/// are composed into, then the RGB image and its rotated copy.
+pub const HEIF_BYTES_PER_PIXEL: u64 = 10;
+
+/// [`HEIF_BYTES_PER_PIXEL`] for pictures of more than 8 bits or with alpha: 16-bit RGBA and its
+/// rotated copy (16 bytes a pixel), the alpha plane, and the 8-bit image made of them.
+pub const HEIF_WIDE_BYTES_PER_PIXEL: u64 = 22;

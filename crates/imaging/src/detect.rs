@@ -4,7 +4,8 @@
 use crate::heif::{self, Brand};
 use crate::{jxl, ImageError};
 
-/// An accepted input format. In the configuration: `jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`.
+/// An accepted input format. In the configuration: `jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`,
+/// `heic`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -15,17 +16,20 @@ pub enum Format {
     WebP,
     /// JPEG XL, bare codestream or ISO BMFF container.
     Jxl,
+    /// HEIF with HEVC-coded pictures (what iPhones and most Android phones take).
+    Heic,
 }
 
 impl Format {
     /// Every format the pipeline decodes, in the order messages list them.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Jpeg,
         Format::Png,
         Format::Gif,
         Format::Bmp,
         Format::WebP,
         Format::Jxl,
+        Format::Heic,
     ];
 
     /// What a file of this format is called in messages ("JPEG XL image").
@@ -37,6 +41,7 @@ impl Format {
             Format::Bmp => "BMP image",
             Format::WebP => "WebP image",
             Format::Jxl => "JPEG XL image",
+            Format::Heic => "HEIC image",
         }
     }
 
@@ -53,6 +58,7 @@ impl Format {
             Format::Bmp => "BMP",
             Format::WebP => "WebP",
             Format::Jxl => "JPEG XL",
+            Format::Heic => "HEIC",
         }
     }
 
@@ -65,6 +71,7 @@ impl Format {
             Format::Bmp => "image/bmp",
             Format::WebP => "image/webp",
             Format::Jxl => "image/jxl",
+            Format::Heic => "image/heic",
         }
     }
 }
@@ -74,7 +81,7 @@ impl Format {
 pub struct Accepted(u8);
 
 impl Accepted {
-    pub const ALL: Accepted = Accepted(0b11_1111);
+    pub const ALL: Accepted = Accepted(0b111_1111);
 
     pub fn of(formats: &[Format]) -> Self {
         Accepted(formats.iter().fold(0, |bits, f| bits | f.bit()))
@@ -125,6 +132,11 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ImageError> {
     }
     if bytes.starts_with(jxl::CODESTREAM_MAGIC) || bytes.starts_with(jxl::CONTAINER_MAGIC) {
         return Ok(Format::Jxl);
+    }
+    // A HEIF file of another coding (`mif1` alone names none) is told apart by its items, in
+    // the probe.
+    if matches!(heif::brand(bytes), Some(Brand::Heic | Brand::Heif)) {
+        return Ok(Format::Heic);
     }
     Err(ImageError::Unsupported {
         found: name_other(bytes),
@@ -295,13 +307,18 @@ mod tests {
         assert_eq!(found(b"II*\0...."), "TIFF image");
         assert_eq!(found(b"MM\0*...."), "TIFF image");
         assert_eq!(found(b"\x1f\x8b\x08\0"), "gzip archive");
-        assert_eq!(found(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"), "HEIC image");
         assert_eq!(
             found(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"),
             "AVIF image"
         );
-        assert_eq!(found(b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic"), "HEIC image");
-        assert_eq!(found(b"\0\0\0\x14ftypmif1\0\0\0\0mif1"), "HEIF image");
+        // HEIF of any coding is sent to the HEIC probe, which tells the codings apart.
+        for heif in [
+            &b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"[..],
+            b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic",
+            b"\0\0\0\x14ftypmif1\0\0\0\0mif1",
+        ] {
+            assert_eq!(detect(heif), Ok(Format::Heic));
+        }
         assert_eq!(
             found(b"\0\0\0\x14ftypisom\0\0\0\0isom"),
             "video or other ISO media file"
@@ -325,7 +342,7 @@ mod tests {
     fn accepted_sets_read_as_lists() {
         assert_eq!(
             Accepted::ALL.to_string(),
-            "JPEG, PNG, GIF, BMP, WebP and JPEG XL"
+            "JPEG, PNG, GIF, BMP, WebP, JPEG XL and HEIC"
         );
         assert_eq!(
             Accepted::of(&[Format::WebP, Format::Jpeg]).to_string(),

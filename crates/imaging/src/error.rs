@@ -60,6 +60,16 @@ pub enum ImageError {
     /// A HEIF/AVIF grid made of more tiles than [`crate::defaults::MAX_GRID_TILES`].
     #[error("image is made of {tiles} tiles; the limit is {max_tiles}")]
     TooManyTiles { tiles: u32, max_tiles: u32 },
+    /// A file of an accepted format that uses a coding tool its decoder does not implement
+    /// (a few camera HEIF files); `detail` is for logs.
+    #[error(
+        "file is {} that uses a coding feature portrait cannot decode",
+        WithArticle(format)
+    )]
+    UnsupportedFeature {
+        format: &'static str,
+        detail: String,
+    },
     /// Truncated or malformed data, or a decoder failure. `detail` is for logs and
     /// is written by this crate (it never contains file bytes); it is not shown.
     #[error("image is truncated or corrupt")]
@@ -111,7 +121,10 @@ impl fmt::Display for WithArticle<'_> {
             return f.write_str(s);
         }
         let first_word = s.split([' ', '/']).next().unwrap_or("");
+        // Said as words, not letter by letter: "a HEIC image".
+        let spoken = matches!(first_word, "HEIC" | "HEIF");
         let is_acronym = first_word.len() > 1
+            && !spoken
             && first_word
                 .chars()
                 .take(2)
@@ -140,13 +153,21 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP, WebP and JPEG XL"
+            "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP, WebP, JPEG XL and HEIC"
         );
         let e = ImageError::Unsupported {
             found: "PDF document",
             accepted: Accepted::ALL,
         };
         assert!(e.to_string().starts_with("file is a PDF document;"));
+        let e = ImageError::UnsupportedFeature {
+            format: Format::Heic.description(),
+            detail: String::new(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "file is a HEIC image that uses a coding feature portrait cannot decode"
+        );
         let e = ImageError::Unsupported {
             found: "plain text",
             accepted: Accepted::ALL,

@@ -219,6 +219,13 @@ pub fn working_set_bytes(bytes: &[u8], options: &Options) -> u64 {
         None if source.format == Format::Jxl => {
             pixels.saturating_mul(defaults::JXL_BYTES_PER_PIXEL)
         }
+        None if source.format == Format::Heic => {
+            let per_pixel = match header.heif_wide {
+                Some(true) => defaults::HEIF_WIDE_BYTES_PER_PIXEL,
+                _ => defaults::HEIF_BYTES_PER_PIXEL,
+            };
+            pixels.saturating_mul(per_pixel)
+        }
         None => pixels.saturating_mul(defaults::OTHER_BYTES_PER_PIXEL),
     };
     decoded.saturating_add(defaults::RENDITION_BYTES)
@@ -307,7 +314,12 @@ fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError
     let (decoded_width, decoded_height) = decoded.image.dimensions();
     let decode_time = started.elapsed();
     let orientation = decoded.orientation;
-    let displayed = orient::displayed_size(source.width, source.height, orientation);
+    // Decoders that orient their own pixels may also crop them (HEIF `clap`).
+    let displayed = if decoded.oriented {
+        (decoded_width, decoded_height)
+    } else {
+        orient::displayed_size(source.width, source.height, orientation)
+    };
     if let Some(c) = &options.crop {
         crop::validate(c, displayed.0, displayed.1)?;
     }

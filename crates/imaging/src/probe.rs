@@ -17,6 +17,8 @@ pub(crate) struct Header {
     pub orientation: Option<Orientation>,
     /// How a JPEG's frame is coded, for memory estimates.
     pub jpeg: Option<JpegFrame>,
+    /// For HEIC, whether its pictures decode to 16-bit or RGBA samples (more memory).
+    pub heif_wide: Option<bool>,
 }
 
 /// The parts of a JPEG frame header that decide how much memory decoding takes.
@@ -52,8 +54,8 @@ pub(crate) fn read_header(
 ) -> Result<Header, ImageError> {
     let frame_cap = limits.max_frames.saturating_add(1);
     let format = match detect(bytes) {
-        // Not decoded yet: refused as unsupported, but only after the limits, so that a bomb
-        // is named as one and the container parser is exercised on every such upload.
+        // AVIF is not decoded: refused as unsupported, but only after the limits, so that a
+        // bomb is named as one and the container parser is exercised on every such upload.
         Err(ImageError::Unsupported { found, .. }) if heif::brand(bytes).is_some() => {
             check_heif(bytes, limits, frame_cap)?;
             return Err(ImageError::Unsupported { found, accepted });
@@ -70,6 +72,7 @@ pub(crate) fn read_header(
         other => other?,
     };
     let mut jpeg = None;
+    let mut heif_wide = None;
     let (width, height, frames, orientation) = match format {
         Format::Jpeg => {
             let (w, h, o, frame) = jpeg_header(bytes)?;
@@ -102,6 +105,24 @@ pub(crate) fn read_header(
             let frames = jxl::frames(bytes, limits, frame_cap)?;
             (h.width, h.height, frames, Some(h.orientation))
         }
+        Format::Heic => {
+            let h = check_heif(bytes, limits, frame_cap)?;
+            match h.coding {
+                heif::Coding::Hevc => {}
+                heif::Coding::Av1 => {
+                    let found = "AVIF image";
+                    return Err(ImageError::Unsupported { found, accepted });
+                }
+                heif::Coding::Other(_) => {
+                    let found = "HEIF image in a coding other than HEVC";
+                    return Err(ImageError::Unsupported { found, accepted });
+                }
+            }
+            heif_wide = Some(h.alpha || h.bit_depth.is_some_and(|bits| bits > 8));
+            // Only the primary image is decoded, whatever a sequence holds.
+            let orientation = heif_orientation(h.rotation, h.mirror);
+            (h.width, h.height, 1, Some(orientation))
+        }
     };
     check_size(width, height, limits)?;
     check_density(width, height, bytes.len())?;
@@ -120,7 +141,24 @@ pub(crate) fn read_header(
         },
         orientation,
         jpeg,
+        heif_wide,
     })
+}
+
+/// `irot` (anticlockwise quarter turns) then `imir` (0: left and right swap, 1: top and bottom)
+/// as the EXIF orientation that turns the stored image the same way.
+fn heif_orientation(rotation: u8, mirror: Option<u8>) -> Orientation {
+    use Orientation as O;
+    match (rotation % 4, mirror) {
+        (0, None) => O::NoTransforms,
+        (0, Some(0)) | (2, Some(1)) => O::FlipHorizontal,
+        (0, Some(_)) | (2, Some(_)) => O::FlipVertical,
+        (1, None) => O::Rotate270,
+        (1, Some(0)) | (3, Some(1)) => O::Rotate270FlipH,
+        (1, Some(_)) | (3, Some(_)) => O::Rotate90FlipH,
+        (2, None) => O::Rotate180,
+        _ => O::Rotate90,
+    }
 }
 
 /// The limits on a HEIF/AVIF file's primary image, from its boxes: size (after `irot`),

@@ -159,6 +159,9 @@ async fn every_accepted_format_becomes_a_clean_jpeg() {
             ("gps-exif-320x240.jpg", (320, 240)),
             ("jxl-lossy-400x300.jxl", (400, 300)),
             ("jxl-recompressed-orient6-160x90.jxl", (90, 160)),
+            ("heic-320x180.heic", (320, 180)),
+            // An iPhone-shaped HEIC: a grid of tiles, `irot`, a Display P3 profile.
+            ("heic-grid-irot1-p3-256x160.heic", (256, 160)),
         ] {
             let (status, body) = app.upload(CHARLES, CHARLES, fixture(name)).await;
             assert_eq!(status, 200, "{}: {name}: {body}", app.backend);
@@ -316,6 +319,12 @@ async fn a_format_turned_off_is_422_listing_what_is_accepted() {
             error_of(&body).1,
             "file is a JPEG XL image; accepted formats are JPEG and PNG"
         );
+        let (status, body) = app.upload(ADA, ADA, fixture("heic-320x180.heic")).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(
+            error_of(&body).1,
+            "file is a HEIC image; accepted formats are JPEG and PNG"
+        );
         let (status, body) = app.upload(ADA, ADA, fixture("script.svg")).await;
         assert_eq!(status, 422, "{body}");
         assert!(
@@ -343,6 +352,8 @@ async fn bad_files_are_422_and_lose_nothing() {
         let truncated = photo[..photo.len() * 2 / 5].to_vec();
         let jxl = fixture("jxl-recompressed-320x180.jxl");
         let truncated_jxl = jxl[..jxl.len() / 2].to_vec();
+        let heic = fixture("heic-grid-irot1-p3-256x160.heic");
+        let truncated_heic = heic[..heic.len() * 2 / 3].to_vec();
         let mut polyglot = photo.clone();
         polyglot.truncate(photo.len() / 2);
         polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>");
@@ -363,11 +374,7 @@ async fn bad_files_are_422_and_lose_nothing() {
                 fixture("avif-320x180.avif"),
                 "AVIF image; accepted formats are",
             ),
-            (
-                "heic",
-                fixture("heic-320x180.heic"),
-                "HEIC image; accepted formats are",
-            ),
+            ("truncated heic", truncated_heic, "truncated or corrupt"),
             ("polyglot", polyglot, "truncated or corrupt"),
         ];
         for (name, bytes, says) in cases {

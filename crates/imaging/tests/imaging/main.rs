@@ -14,6 +14,7 @@ mod crop;
 mod face_crop;
 mod formats;
 mod fuzz;
+mod heic;
 mod heif;
 mod hostile;
 mod interop;
