@@ -2,8 +2,8 @@
 //! behind it. Inputs that do not start with an `ftyp` box get one naming `avif` put in front,
 //! so that every input reaches the box walk. Beyond "no panic": the parser answers quickly,
 //! whatever it answers must be self-consistent (a grid's tiles cover its size, within the tile
-//! cap), and `probe` accepts nothing but HEIC (AVIF is not decoded yet) and calls anything else
-//! HEIF/AVIF or a limit or a corrupt file. (Decoding is the `heic` target's.)
+//! cap), and `probe` accepts nothing but HEIC and AVIF and calls anything else a HEIF file of
+//! another coding, a limit or a corrupt file. (Decoding is the `heic` and `avif` targets'.)
 #![no_main]
 
 mod common;
@@ -32,11 +32,14 @@ fuzz_target!(init: common::install_panic_policy(), |data: &[u8]| {
         assert!(h.rotation < 4 && h.mirror.is_none_or(|m| m < 2), "{h:?}");
     }
     match probe(&bytes, &Limits::default()) {
-        Ok(p) => assert_eq!(p.format, portrait_imaging::Format::Heic, "{p:?}"),
+        Ok(p) => assert!(
+            matches!(p.format, portrait_imaging::Format::Heic | portrait_imaging::Format::Avif),
+            "{p:?}"
+        ),
         Err(ImageError::Unsupported { found, .. }) => assert!(
             matches!(
                 found,
-                "AVIF image" | "HEIF image in a coding other than HEVC" | "video or other ISO media file"
+                "HEIF image in a coding other than HEVC and AV1" | "video or other ISO media file"
             ),
             "{found}"
         ),

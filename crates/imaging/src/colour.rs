@@ -80,8 +80,8 @@ pub(crate) fn find(bytes: &[u8], format: Format) -> Found {
             drop_png_chunks: Vec::new(),
         },
         // JPEG XL describes its colour in the codestream (jxl.rs reads it from jxl-oxide), HEIC
-        // in its item properties (heif/pixels.rs).
-        Format::Gif | Format::Bmp | Format::Jxl | Format::Heic => Found::default(),
+        // and AVIF in their item properties and bitstreams (heif/pixels.rs).
+        Format::Gif | Format::Bmp | Format::Jxl | Format::Heic | Format::Avif => Found::default(),
     }
 }
 

@@ -68,7 +68,7 @@ pub(crate) fn decode(
             oriented: false,
         });
     }
-    if matches!(probe.format, Format::Jxl | Format::Heic) {
+    if matches!(probe.format, Format::Jxl | Format::Heic | Format::Avif) {
         let orientation = header.orientation.unwrap_or(Orientation::NoTransforms);
         let (image, cropped) = match probe.format {
             Format::Jxl => (flatten(jxl::decode(bytes, limits)?), false),
@@ -210,7 +210,7 @@ fn decode_other(
         Format::Gif => ImageFormat::Gif,
         Format::Bmp => ImageFormat::Bmp,
         Format::WebP => ImageFormat::WebP,
-        Format::Jpeg | Format::Jxl | Format::Heic => {
+        Format::Jpeg | Format::Jxl | Format::Heic | Format::Avif => {
             return Err(ImageError::corrupt("format routed to the wrong decoder"))
         }
     };

@@ -5,7 +5,7 @@ use crate::heif::{self, Brand};
 use crate::{jxl, ImageError};
 
 /// An accepted input format. In the configuration: `jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`,
-/// `heic`.
+/// `heic`, `avif`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -18,11 +18,13 @@ pub enum Format {
     Jxl,
     /// HEIF with HEVC-coded pictures (what iPhones and most Android phones take).
     Heic,
+    /// HEIF with AV1-coded pictures (saved from the web).
+    Avif,
 }
 
 impl Format {
     /// Every format the pipeline decodes, in the order messages list them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Jpeg,
         Format::Png,
         Format::Gif,
@@ -30,6 +32,7 @@ impl Format {
         Format::WebP,
         Format::Jxl,
         Format::Heic,
+        Format::Avif,
     ];
 
     /// What a file of this format is called in messages ("JPEG XL image").
@@ -42,6 +45,7 @@ impl Format {
             Format::WebP => "WebP image",
             Format::Jxl => "JPEG XL image",
             Format::Heic => "HEIC image",
+            Format::Avif => "AVIF image",
         }
     }
 
@@ -59,6 +63,7 @@ impl Format {
             Format::WebP => "WebP",
             Format::Jxl => "JPEG XL",
             Format::Heic => "HEIC",
+            Format::Avif => "AVIF",
         }
     }
 
@@ -72,6 +77,7 @@ impl Format {
             Format::WebP => "image/webp",
             Format::Jxl => "image/jxl",
             Format::Heic => "image/heic",
+            Format::Avif => "image/avif",
         }
     }
 }
@@ -81,7 +87,7 @@ impl Format {
 pub struct Accepted(u8);
 
 impl Accepted {
-    pub const ALL: Accepted = Accepted(0b111_1111);
+    pub const ALL: Accepted = Accepted(0b1111_1111);
 
     pub fn of(formats: &[Format]) -> Self {
         Accepted(formats.iter().fold(0, |bits, f| bits | f.bit()))
@@ -133,10 +139,12 @@ pub fn detect(bytes: &[u8]) -> Result<Format, ImageError> {
     if bytes.starts_with(jxl::CODESTREAM_MAGIC) || bytes.starts_with(jxl::CONTAINER_MAGIC) {
         return Ok(Format::Jxl);
     }
-    // A HEIF file of another coding (`mif1` alone names none) is told apart by its items, in
-    // the probe.
-    if matches!(heif::brand(bytes), Some(Brand::Heic | Brand::Heif)) {
-        return Ok(Format::Heic);
+    // What the brands suggest; the probe reads the coding from the items and has the last word
+    // (`mif1` alone names none).
+    match heif::brand(bytes) {
+        Some(Brand::Heic | Brand::Heif) => return Ok(Format::Heic),
+        Some(Brand::Avif | Brand::AvifSequence) => return Ok(Format::Avif),
+        None => {}
     }
     Err(ImageError::Unsupported {
         found: name_other(bytes),
@@ -308,10 +316,10 @@ mod tests {
         assert_eq!(found(b"MM\0*...."), "TIFF image");
         assert_eq!(found(b"\x1f\x8b\x08\0"), "gzip archive");
         assert_eq!(
-            found(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"),
-            "AVIF image"
+            detect(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"),
+            Ok(Format::Avif)
         );
-        // HEIF of any coding is sent to the HEIC probe, which tells the codings apart.
+        // HEIF of any coding is sent to the HEIF probe, which tells the codings apart.
         for heif in [
             &b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"[..],
             b"\0\0\0\x18ftypmif1\0\0\0\0mif1heic",
@@ -335,14 +343,17 @@ mod tests {
         let mut ftyp = b"\0\0\x01\0ftypavif\0\0\0\0".to_vec();
         ftyp.extend(b"mif1".repeat(60));
         assert_eq!(ftyp.len(), 256);
-        assert_eq!(found(&ftyp), "AVIF image");
+        assert_eq!(detect(&ftyp), Ok(Format::Avif));
+        ftyp[8..12].copy_from_slice(b"isom");
+        ftyp[16..].copy_from_slice(&b"isom".repeat(60));
+        assert_eq!(found(&ftyp), "video or other ISO media file");
     }
 
     #[test]
     fn accepted_sets_read_as_lists() {
         assert_eq!(
             Accepted::ALL.to_string(),
-            "JPEG, PNG, GIF, BMP, WebP, JPEG XL and HEIC"
+            "JPEG, PNG, GIF, BMP, WebP, JPEG XL, HEIC and AVIF"
         );
         assert_eq!(
             Accepted::of(&[Format::WebP, Format::Jpeg]).to_string(),

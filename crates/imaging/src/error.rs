@@ -153,7 +153,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP, WebP, JPEG XL and HEIC"
+            "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP, WebP, JPEG XL, HEIC and AVIF"
         );
         let e = ImageError::Unsupported {
             found: "PDF document",

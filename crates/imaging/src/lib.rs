@@ -219,7 +219,7 @@ pub fn working_set_bytes(bytes: &[u8], options: &Options) -> u64 {
         None if source.format == Format::Jxl => {
             pixels.saturating_mul(defaults::JXL_BYTES_PER_PIXEL)
         }
-        None if source.format == Format::Heic => {
+        None if matches!(source.format, Format::Heic | Format::Avif) => {
             let per_pixel = match header.heif_wide {
                 Some(true) => defaults::HEIF_WIDE_BYTES_PER_PIXEL,
                 _ => defaults::HEIF_BYTES_PER_PIXEL,

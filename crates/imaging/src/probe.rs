@@ -17,7 +17,7 @@ pub(crate) struct Header {
     pub orientation: Option<Orientation>,
     /// How a JPEG's frame is coded, for memory estimates.
     pub jpeg: Option<JpegFrame>,
-    /// For HEIC, whether its pictures decode to 16-bit or RGBA samples (more memory).
+    /// For HEIC and AVIF, whether their pictures decode to 16-bit or RGBA samples (more memory).
     pub heif_wide: Option<bool>,
 }
 
@@ -53,16 +53,13 @@ pub(crate) fn read_header(
     accepted: Accepted,
 ) -> Result<Header, ImageError> {
     let frame_cap = limits.max_frames.saturating_add(1);
-    let format = match detect(bytes) {
-        // AVIF is not decoded: refused as unsupported, but only after the limits, so that a
-        // bomb is named as one and the container parser is exercised on every such upload.
-        Err(ImageError::Unsupported { found, .. }) if heif::brand(bytes).is_some() => {
-            check_heif(bytes, limits, frame_cap)?;
-            return Err(ImageError::Unsupported { found, accepted });
-        }
+    let mut format = match detect(bytes) {
         Err(ImageError::Unsupported { found, .. }) => {
             return Err(ImageError::Unsupported { found, accepted })
         }
+        // Which of the two a HEIF file is, its items say: checked below, after the limits, so
+        // that a bomb is named as one and the container parser sees every such upload.
+        Ok(format @ (Format::Heic | Format::Avif)) => format,
         Ok(format) if !accepted.contains(format) => {
             return Err(ImageError::Unsupported {
                 found: format.description(),
@@ -105,23 +102,24 @@ pub(crate) fn read_header(
             let frames = jxl::frames(bytes, limits, frame_cap)?;
             (h.width, h.height, frames, Some(h.orientation))
         }
-        Format::Heic => {
+        Format::Heic | Format::Avif => {
             let h = check_heif(bytes, limits, frame_cap)?;
-            match h.coding {
-                heif::Coding::Hevc => {}
-                heif::Coding::Av1 => {
-                    let found = "AVIF image";
-                    return Err(ImageError::Unsupported { found, accepted });
-                }
+            format = match h.coding {
+                heif::Coding::Hevc => Format::Heic,
+                heif::Coding::Av1 => Format::Avif,
                 heif::Coding::Other(_) => {
-                    let found = "HEIF image in a coding other than HEVC";
+                    let found = "HEIF image in a coding other than HEVC and AV1";
                     return Err(ImageError::Unsupported { found, accepted });
                 }
+            };
+            if !accepted.contains(format) {
+                let found = format.description();
+                return Err(ImageError::Unsupported { found, accepted });
             }
             heif_wide = Some(h.alpha || h.bit_depth.is_some_and(|bits| bits > 8));
             // Only the primary image is decoded, whatever a sequence holds.
             let orientation = heif_orientation(h.rotation, h.mirror);
-            (h.width, h.height, 1, Some(orientation))
+            (h.width, h.height, h.frames, Some(orientation))
         }
     };
     check_size(width, height, limits)?;

@@ -38,6 +38,14 @@ fn the_estimate_covers_the_real_peak_and_refused_headers_cost_nothing() {
         "lossy-320x180.webp",
         "bmp24-96x72.bmp",
         "static-120x80.gif",
+        "heic-320x180.heic",
+        "heic-10bit-320x180.heic",
+        "heic-alpha-120x120.heic",
+        "heic-grid-irot1-p3-256x160.heic",
+        "avif-320x180.avif",
+        "avif-10bit-320x180.avif",
+        "avif-grid2x2-400x300.avif",
+        "avif-alpha-120x120.avif",
     ]
     .iter()
     .map(|name| (name.to_string(), fixture(name)))
@@ -47,6 +55,19 @@ fn the_estimate_covers_the_real_peak_and_refused_headers_cost_nothing() {
             let path = entry.expect("entry").path();
             let name = path.display().to_string();
             inputs.push((name, std::fs::read(&path).expect("read photo")));
+        }
+    }
+    // Large files of the newer formats, when named (one path per line).
+    if let Some(list) = std::env::var_os("PORTRAIT_WORKING_SET_FILES") {
+        for path in std::fs::read_to_string(list).expect("list").lines() {
+            inputs.push((path.to_owned(), std::fs::read(path).expect("read file")));
+        }
+    }
+    // Phone HEIC (12 MP grids) from pillow-heif's test images, when present (heic.rs).
+    if let Some(dir) = std::env::var_os("PORTRAIT_HEIF_SAMPLES") {
+        for name in ["heif_other/pug.heic", "heif_other/arrow.heic"] {
+            let path = std::path::Path::new(&dir).join(name);
+            inputs.push((name.to_owned(), std::fs::read(&path).expect("read sample")));
         }
     }
     for (name, bytes) in &inputs {

@@ -1,13 +1,12 @@
 //! The HEIF/AVIF container parser: what avifenc and libvips write is read right, and hostile
 //! boxes (huge sizes, grids of thousands of tiles, self-references, dangling references,
-//! truncation, sizes past the end) are refused from the boxes, with bounded work. AVIF is not
-//! decoded yet, so `process` ends with a 422 that names it, after the limits; HEIC decoding is
-//! tested in `heic.rs`.
+//! truncation, sizes past the end) are refused from the boxes, with bounded work. Decoding is
+//! tested in `heic.rs` and `avif.rs`.
 
 use std::time::Instant;
 
 use portrait_imaging::testing::{heif_header, Brand, Coding, Colr, HeifSpec};
-use portrait_imaging::{probe, process, Accepted, ImageError, Limits, Options};
+use portrait_imaging::{probe, process, Format, ImageError, Limits, Options};
 
 use crate::common::{fixture, XorShift};
 
@@ -49,25 +48,6 @@ fn real_files_are_described_right() {
     assert_eq!((h.brand, h.width, h.height), (Brand::Avif, 320, 180));
 }
 
-#[test]
-fn undecoded_formats_are_named_and_list_what_is_accepted() {
-    for (name, found) in [
-        ("avif-320x180.avif", "AVIF image"),
-        ("avif-animated-3frames-80x60.avif", "AVIF image"),
-    ] {
-        let e = process(&fixture(name), &Options::default()).expect_err(name);
-        assert_eq!(
-            e,
-            ImageError::Unsupported {
-                found,
-                accepted: Accepted::ALL
-            },
-            "{name}"
-        );
-        assert!(e.to_string().contains("accepted formats are JPEG"), "{e}");
-    }
-}
-
 fn refused(spec: &HeifSpec) -> ImageError {
     let bytes = spec.build();
     let started = Instant::now();
@@ -99,13 +79,17 @@ fn a_well_formed_hand_built_file_passes_the_parser() {
         (h.width, h.height, h.tiles, h.tile_size, h.rotation),
         (1500, 700, 6, (512, 512), 1)
     );
+    let bytes = spec.build();
+    let probed = probe(&bytes, &Limits::default()).expect("within every limit");
     assert_eq!(
-        refused(&spec),
-        ImageError::Unsupported {
-            found: "AVIF image",
-            accepted: Accepted::ALL
-        }
+        (probed.format, probed.width, probed.height),
+        (Format::Avif, 1500, 700)
     );
+    // Its tiles hold no AV1 data.
+    assert!(matches!(
+        process(&bytes, &Options::default()),
+        Err(ImageError::Corrupt { .. })
+    ));
 }
 
 #[test]

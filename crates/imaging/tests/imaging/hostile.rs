@@ -39,7 +39,7 @@ fn documents_are_named() {
     let e = refuse(&fixture("script.svg"));
     assert_eq!(
         e.to_string(),
-        "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP, WebP, JPEG XL and HEIC"
+        "file is an SVG image; accepted formats are JPEG, PNG, GIF, BMP, WebP, JPEG XL, HEIC and AVIF"
     );
 }
 

@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod avif;
 mod colour;
 mod corpus;
 mod crop;
