@@ -54,6 +54,12 @@ pub(crate) enum Embedded {
     Icc(Vec<u8>),
     /// PNG `cICP`: colour primaries, transfer characteristics, matrix, full range (H.273).
     Cicp([u8; 4]),
+    /// PNG `gAMA` and `cHRM`, as stored (× 100,000): the file gamma, and the white point and
+    /// red, green and blue chromaticities (x, y each). The last resort of PNG's colour chunks.
+    PngGamma {
+        gamma: Option<u32>,
+        chromaticities: Option<[u32; 8]>,
+    },
 }
 
 /// What [`find`] learnt from the container.
@@ -140,11 +146,12 @@ fn jpeg_icc(b: &[u8]) -> Option<Vec<u8>> {
     Some(profile)
 }
 
-/// PNG chunks before the image data: `cICP` wins over `iCCP`, which wins over nothing (PNG
-/// third edition). `sRGB` means what the fast path does anyway.
+/// PNG chunks before the image data: `cICP` wins over `iCCP`, which wins over `sRGB`, which wins
+/// over `gAMA`/`cHRM` (PNG third edition). `sRGB` means what the fast path does anyway.
 fn png_colour(b: &[u8]) -> Found {
     let mut found = Found::default();
     let mut cicp = None;
+    let (mut srgb, mut gamma, mut chromaticities) = (false, None, None);
     let mut pos = 8usize;
     while let (Some(len), Some(kind)) = (be32(b, pos), b.get(pos + 4..pos + 8)) {
         let Some(end) = pos
@@ -159,6 +166,15 @@ fn png_colour(b: &[u8]) -> Found {
             // What the png crate accepts: matrix 0 (RGB) and a 0/1 range flag, once.
             (b"cICP", Some(&[p, t, 0, f @ (0 | 1)])) if cicp.is_none() => cicp = Some([p, t, 0, f]),
             (b"cICP", _) => found.drop_png_chunks.push(pos..end),
+            (b"sRGB", _) => srgb = true,
+            (b"gAMA", Some(data)) => gamma = be32(data, 0).filter(|_| data.len() == 4),
+            (b"cHRM", Some(data)) if data.len() == 32 => {
+                let mut c = [0u32; 8];
+                for (i, v) in c.iter_mut().enumerate() {
+                    *v = be32(data, i * 4).unwrap_or(0);
+                }
+                chromaticities = Some(c);
+            }
             (b"iCCP", Some(data)) if found.embedded.is_none() => match inflate_iccp(data) {
                 Inflated::Profile(p) => found.embedded = Some(Embedded::Icc(p)),
                 Inflated::TooLarge => found.drop_png_chunks.push(pos..end),
@@ -170,6 +186,12 @@ fn png_colour(b: &[u8]) -> Found {
     }
     if let Some(c) = cicp {
         found.embedded = Some(Embedded::Cicp(c));
+    }
+    if found.embedded.is_none() && !srgb && (gamma.is_some() || chromaticities.is_some()) {
+        found.embedded = Some(Embedded::PngGamma {
+            gamma,
+            chromaticities,
+        });
     }
     found
 }
@@ -239,6 +261,10 @@ pub(crate) fn conversion(embedded: Option<&Embedded>, space: Space) -> Option<Co
         None => return None,
         Some(Embedded::Icc(icc)) => parse(icc)?,
         Some(Embedded::Cicp(c)) => cicp_profile(*c)?,
+        Some(Embedded::PngGamma {
+            gamma,
+            chromaticities,
+        }) => gamma_profile(*gamma, *chromaticities)?,
     };
     let wanted = match space {
         Space::Rgb => DataColorSpace::Rgb,
@@ -295,6 +321,53 @@ fn cicp_profile([primaries, transfer, matrix, full_range]: [u8; 4]) -> Option<Co
     };
     let profile = ColorProfile::new_from_cicp(cicp);
     profile.is_matrix_shaper().then_some(profile)
+}
+
+/// sRGB's chromaticities as `cHRM` stores them: white, red, green, blue (x, y) × 100,000.
+const SRGB_CHRM: [u32; 8] = [31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000];
+
+/// A matrix/curve profile from PNG's `gAMA` (a pure power curve) and `cHRM` (sRGB's where
+/// absent). A gamma of 1/2.2 within 2 % with sRGB's chromaticities (within 0.002) is what nearly
+/// every PNG writer means by sRGB, and is taken as sRGB (the fast path) rather than as the
+/// slightly different pure 2.2 curve. Absurd values are ignored.
+fn gamma_profile(gamma: Option<u32>, chromaticities: Option<[u32; 8]>) -> Option<ColorProfile> {
+    let chrm = chromaticities.unwrap_or(SRGB_CHRM);
+    let srgb_primaries = chrm
+        .iter()
+        .zip(SRGB_CHRM)
+        .all(|(&a, b)| a.abs_diff(b) <= 200);
+    let srgb_gamma = gamma.is_none_or(|g| (44_545..=46_364).contains(&g));
+    if srgb_primaries && srgb_gamma {
+        return None;
+    }
+    let xy = |i: usize| {
+        let (x, y) = (chrm[i] as f32 / 100_000.0, chrm[i + 1] as f32 / 100_000.0);
+        ((0.0..1.0).contains(&x) && y > 0.0 && y < 1.0).then(|| moxcms::Chromaticity::new(x, y))
+    };
+    let mut profile = ColorProfile::new_srgb();
+    // Otherwise moxcms would go by sRGB's code points and ignore the curves set below.
+    profile.cicp = None;
+    if chromaticities.is_some() {
+        let white = xy(0)?;
+        let primaries = moxcms::ColorPrimaries {
+            red: xy(2)?,
+            green: xy(4)?,
+            blue: xy(6)?,
+        };
+        profile.update_rgb_colorimetry(white.to_xyyb(), primaries);
+    }
+    if let Some(g) = gamma {
+        // gAMA stores the encoding exponent; the curve decodes.
+        let decoding = 100_000.0 / g as f32;
+        if !(0.2..=5.0).contains(&decoding) {
+            return None;
+        }
+        let curve = moxcms::curve_from_gamma(decoding);
+        profile.red_trc = Some(curve.clone());
+        profile.green_trc = Some(curve.clone());
+        profile.blue_trc = Some(curve);
+    }
+    Some(profile)
 }
 
 /// Relative colorimetric, as browsers do; perceptual where the profile asks for it and has

@@ -6,7 +6,7 @@ use portrait_imaging::testing::{jpeg_markers, mean_chroma, mean_delta_e00};
 use portrait_imaging::{process, Options};
 
 use crate::common::{decode_jpeg, fixture, png_with_icc};
-use portrait_imaging::testing::jpeg_with_icc;
+use portrait_imaging::testing::{jpeg_with_icc, png_with_chunk};
 
 /// Every rendition of `name`, decoded, at JPEG quality `quality`.
 fn decoded(name: &str, quality: u8) -> Vec<Vec<u8>> {
@@ -318,4 +318,137 @@ fn colour_fuzz_findings_stay_fixed() {
     chunk.extend_from_slice(&crc.to_be_bytes());
     let tagged = [&png[..33], &chunk[..], &png[33..]].concat();
     assert!(renditions(&tagged) == renditions(&png));
+}
+
+/// A PNG's chunks without those of `kind`.
+fn png_without(png: &[u8], kind: &[u8; 4]) -> Vec<u8> {
+    let mut out = png[..8].to_vec();
+    let mut pos = 8;
+    while pos + 12 <= png.len() {
+        let len = u32::from_be_bytes([png[pos], png[pos + 1], png[pos + 2], png[pos + 3]]) as usize;
+        let end = pos + 12 + len;
+        if &png[pos + 4..pos + 8] != kind {
+            out.extend_from_slice(&png[pos..end]);
+        }
+        pos = end;
+    }
+    out
+}
+
+/// The sRGB decoding curve, 0–1.
+fn srgb_to_linear(v: u8) -> f64 {
+    let c = f64::from(v) / 255.0;
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+fn renditions_at(bytes: &[u8], quality: u8) -> Vec<Vec<u8>> {
+    let options = Options {
+        jpeg_quality: quality,
+        ..Options::default()
+    };
+    process(bytes, &options)
+        .expect("accepted")
+        .renditions
+        .iter()
+        .map(|r| decode_jpeg(&r.jpeg).data)
+        .collect()
+}
+
+#[test]
+fn png_gamma_and_chromaticities_are_honoured_where_nothing_better_is() {
+    let truth = decoded("colour-srgb-160x100.png", 100);
+    let gama = |g: u32| g.to_be_bytes();
+    // Linear light in 16 bits, labelled only by `gAMA` 1.0 (100000).
+    let srgb = image::load_from_memory(&fixture("colour-srgb-160x100.png"))
+        .expect("decodes")
+        .to_rgb8();
+    let to_linear = |v: u8| (srgb_to_linear(v) * 65535.0).round() as u16;
+    let linear = image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(
+        srgb.width(),
+        srgb.height(),
+        srgb.as_raw()
+            .iter()
+            .map(|&v| to_linear(v))
+            .collect::<Vec<_>>(),
+    )
+    .expect("buffer");
+    let mut plain = Vec::new();
+    image::DynamicImage::ImageRgb16(linear)
+        .write_to(
+            &mut std::io::Cursor::new(&mut plain),
+            image::ImageFormat::Png,
+        )
+        .expect("encodes");
+    let tagged = png_with_chunk(&plain, b"gAMA", &gama(100_000));
+    let (de, chroma) = distance(&renditions_at(&tagged, 100), &truth);
+    println!(
+        "linear + gAMA 1.0: ΔE00 {de:.3}, chroma off by {:.2} %",
+        chroma * 100.0
+    );
+    assert!(de <= 0.3 && chroma <= 0.02, "{de:.3} {chroma:.4}");
+    // Without the chunk the same samples are far off: the yardstick can fail.
+    let (naive, _) = distance(&renditions_at(&plain, 100), &truth);
+    assert!(naive > 5.0, "untagged linear: {naive:.3}");
+
+    // Display P3 primaries with a pure 2.2 curve, labelled by `cHRM` (P3's primaries, D65) and
+    // `gAMA` 1/2.2: made here from the same linear light (sRGB to P3 is a 3×3 matrix there).
+    const SRGB_TO_P3: [[f64; 3]; 3] = [
+        [0.822_462, 0.177_538, 0.0],
+        [0.033_194, 0.966_806, 0.0],
+        [0.017_083, 0.072_397, 0.910_520],
+    ];
+    let p3_samples: Vec<u16> = srgb
+        .as_raw()
+        .chunks_exact(3)
+        .flat_map(|px| {
+            let l = [px[0], px[1], px[2]].map(srgb_to_linear);
+            SRGB_TO_P3.map(|row| {
+                let v = row[0] * l[0] + row[1] * l[1] + row[2] * l[2];
+                (v.clamp(0.0, 1.0).powf(1.0 / 2.2) * 65535.0).round() as u16
+            })
+        })
+        .collect();
+    let mut p3 = Vec::new();
+    image::DynamicImage::ImageRgb16(
+        image::ImageBuffer::from_raw(srgb.width(), srgb.height(), p3_samples).expect("buffer"),
+    )
+    .write_to(&mut std::io::Cursor::new(&mut p3), image::ImageFormat::Png)
+    .expect("encodes");
+    let chrm: Vec<u8> = [31270u32, 32900, 68000, 32000, 26500, 69000, 15000, 6000]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
+    let tagged = png_with_chunk(&png_with_chunk(&p3, b"cHRM", &chrm), b"gAMA", &gama(45_455));
+    let (de, chroma) = distance(&renditions_at(&tagged, 100), &truth);
+    println!(
+        "P3 by cHRM + gAMA: ΔE00 {de:.3}, chroma off by {:.2} %",
+        chroma * 100.0
+    );
+    assert!(de <= 0.3 && chroma <= 0.02, "{de:.3} {chroma:.4}");
+    let (naive, _) = distance(&renditions_at(&p3, 100), &truth);
+    assert!(naive > 1.5, "P3 taken as sRGB: {naive:.3}");
+
+    // What nearly every PNG writer means by sRGB takes the fast path: identical output.
+    let srgb_chrm: Vec<u8> = [31270u32, 32900, 64000, 33000, 30000, 60000, 15000, 6000]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
+    let plain = fixture("colour-srgb-160x100.png");
+    let labelled = png_with_chunk(
+        &png_with_chunk(&plain, b"cHRM", &srgb_chrm),
+        b"gAMA",
+        &gama(45_455),
+    );
+    assert!(renditions(&labelled) == renditions(&plain));
+    // An `sRGB` chunk wins over them, whatever they say.
+    let overruled = png_with_chunk(
+        &png_with_chunk(&plain, b"gAMA", &gama(100_000)),
+        b"sRGB",
+        &[0],
+    );
+    assert!(renditions(&overruled) == renditions(&plain));
 }
