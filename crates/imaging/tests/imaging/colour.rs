@@ -320,21 +320,6 @@ fn colour_fuzz_findings_stay_fixed() {
     assert!(renditions(&tagged) == renditions(&png));
 }
 
-/// A PNG's chunks without those of `kind`.
-fn png_without(png: &[u8], kind: &[u8; 4]) -> Vec<u8> {
-    let mut out = png[..8].to_vec();
-    let mut pos = 8;
-    while pos + 12 <= png.len() {
-        let len = u32::from_be_bytes([png[pos], png[pos + 1], png[pos + 2], png[pos + 3]]) as usize;
-        let end = pos + 12 + len;
-        if &png[pos + 4..pos + 8] != kind {
-            out.extend_from_slice(&png[pos..end]);
-        }
-        pos = end;
-    }
-    out
-}
-
 /// The sRGB decoding curve, 0–1.
 fn srgb_to_linear(v: u8) -> f64 {
     let c = f64::from(v) / 255.0;
