@@ -1,5 +1,6 @@
 """Shared helpers of the bench/ scripts: build, start a demo server, /proc readings."""
 
+import json
 import os
 import re
 import statistics
@@ -18,6 +19,16 @@ def build():
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "portrait", "-p", "portrait-bench"],
                    cwd=ROOT, check=True)
     return ROOT / "target/release/portrait", ROOT / "target/release/portrait-bench"
+
+
+def pipeline_cpu(bench_binary, photo, runs):
+    """`portrait-bench pipeline-cpu` on one photo: (mean, min) CPU seconds of `process()` a run."""
+    out = subprocess.run([str(bench_binary), "pipeline-cpu", "--runs", str(runs), str(photo)],
+                         check=True, capture_output=True, text=True).stdout
+    line = json.loads(out.strip().splitlines()[-1])
+    if not line.get("ok"):
+        raise RuntimeError(f"portrait refused {photo}: {line.get('error')}")
+    return line["cpu_ms"] / 1000.0, line["min_cpu_ms"] / 1000.0
 
 
 def add_binary_options(ap):

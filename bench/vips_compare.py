@@ -36,6 +36,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from common import pipeline_cpu
+
 ROOT = Path(__file__).resolve().parent.parent
 SQUARES = [48, 96, 192, 288, 648]
 QUALITY = 85
@@ -77,7 +79,7 @@ def vips_cpu(photo, runs, work):
         link = work / f"in{i}{photo.suffix}"
         if link.exists() or link.is_symlink():
             link.unlink()
-        link.symlink_to(photo)
+        link.symlink_to(photo.resolve())
         links.append(str(link))
     outdir = work / "out"
     outdir.mkdir(exist_ok=True)
@@ -89,15 +91,6 @@ def vips_cpu(photo, runs, work):
         per_size.append(max(used - baseline, 0.0) / (runs - 1))
         total += per_size[-1]
     return total, per_size
-
-
-def portrait_cpu(binary, photo, runs):
-    out = subprocess.run([binary, "pipeline-cpu", "--runs", str(runs), str(photo)],
-                         check=True, capture_output=True, text=True).stdout
-    line = json.loads(out.strip().splitlines()[-1])
-    if not line.get("ok"):
-        raise RuntimeError(f"portrait refused {photo}: {line.get('error')}")
-    return line["cpu_ms"] / 1000.0, line["wall_ms"] / 1000.0
 
 
 def jpeg_size(path):
@@ -148,7 +141,7 @@ def main():
         work = Path(tmp)
         for r in range(args.rounds):
             for photo in photos:
-                p_cpu, _ = portrait_cpu(binary, photo, args.runs)
+                p_cpu, _ = pipeline_cpu(binary, photo, args.runs)
                 v_cpu, v_sizes = vips_cpu(photo, args.runs, work)
                 res = results[photo.name]
                 res["portrait"].append(p_cpu)

@@ -21,13 +21,14 @@ portrait / libvips, per photo, and its median over the photos.
 """
 
 import argparse
-import json
 import os
 import resource
 import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+from common import pipeline_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 SIDE_FULL = 2048
@@ -66,15 +67,6 @@ def vips_cpu(pyvips, path, runs):
     return best
 
 
-def portrait_cpu(binary, photo, runs):
-    out = subprocess.run([binary, "pipeline-cpu", "--runs", str(runs), str(photo)],
-                         check=True, capture_output=True, text=True).stdout
-    line = json.loads(out.strip().splitlines()[-1])
-    if not line.get("ok"):
-        raise RuntimeError(f"portrait refused {photo}: {line.get('error')}")
-    return line["min_cpu_ms"] / 1000.0
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -100,7 +92,7 @@ def main():
     results = {p.name: {"portrait": [], "vips": []} for p in photos}
     for r in range(args.rounds):
         for photo in photos:
-            p = portrait_cpu(binary, photo, args.runs)
+            _, p = pipeline_cpu(binary, photo, args.runs)
             v = vips_cpu(pyvips, photo, args.runs)
             results[photo.name]["portrait"].append(p)
             results[photo.name]["vips"].append(v)
