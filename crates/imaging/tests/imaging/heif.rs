@@ -1,7 +1,8 @@
 //! The HEIF/AVIF container parser: what avifenc and libvips write is read right, and hostile
 //! boxes (huge sizes, grids of thousands of tiles, self-references, dangling references,
-//! truncation, sizes past the end) are refused from the boxes, with bounded work. Decoding is
-//! tested in `heic.rs` and `avif.rs`.
+//! truncation, sizes past the end) are refused from the boxes, with bounded work; HEIC and AVIF
+//! files that are cut short or damaged are refused, and each format can be turned off. Decoding
+//! is tested in `heic.rs` and `avif.rs`.
 
 use std::time::Instant;
 
