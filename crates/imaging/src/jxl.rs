@@ -11,15 +11,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageBuffer};
-use jxl_oxide::{
-    AllocTracker, EnumColourEncoding, JpegReconstructionStatus, JxlImage, PixelFormat,
-    RenderingIntent,
-};
+use jxl_oxide::{AllocTracker, EnumColourEncoding, JxlImage, PixelFormat, RenderingIntent};
 
 use crate::byte_order::{be32, be64};
 use crate::colour::{self, Embedded};
-use crate::detect::{Accepted, Format};
-use crate::probe::{self, Header};
 use crate::{defaults, ImageError, Limits};
 
 /// The bare codestream's signature.
@@ -179,32 +174,6 @@ fn open(bytes: &[u8], limits: &Limits) -> Result<JxlImage, ImageError> {
         )),
         Err(_) => Err(ImageError::corrupt("JPEG XL parser panicked")),
     }
-}
-
-/// The JPEG a recompressed JPEG XL file was made from, rebuilt from its `jbrd` box, with the
-/// header the JPEG path decodes it by: the same size (else `None`), the JPEG XL's orientation.
-/// Decoding that JPEG, shrunk on load, costs about a third of rendering the JPEG XL at full
-/// size. `None` whenever the file has no reconstruction data or rebuilding fails: the JPEG XL is
-/// then rendered as usual.
-pub(crate) fn as_jpeg(bytes: &[u8], header: &Header, limits: &Limits) -> Option<(Vec<u8>, Header)> {
-    let image = open(bytes, limits).ok()?;
-    if image.jpeg_reconstruction_status() != JpegReconstructionStatus::Available {
-        return None;
-    }
-    let mut jpeg = Vec::with_capacity(bytes.len().saturating_mul(5) / 4);
-    catch_unwind(AssertUnwindSafe(|| image.reconstruct_jpeg(&mut jpeg)))
-        .ok()?
-        .ok()?;
-    let rebuilt = probe::read_header(&jpeg, limits, Accepted::of(&[Format::Jpeg])).ok()?;
-    let same_size =
-        (rebuilt.probe.width, rebuilt.probe.height) == (header.probe.width, header.probe.height);
-    same_size.then(|| {
-        let stand_in = Header {
-            orientation: header.orientation,
-            ..rebuilt
-        };
-        (jpeg, stand_in)
-    })
 }
 
 /// Number of displayed frames (keyframes), at most `cap`.

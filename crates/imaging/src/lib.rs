@@ -295,19 +295,11 @@ fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError
     colour::take_time();
     let header = probe::read_header(bytes, &options.limits, Accepted::of(&options.formats))?;
     let source = header.probe;
-    // A JPEG XL made from a JPEG is decoded as that JPEG, rebuilt from the file.
-    let rebuilt = (source.format == Format::Jxl)
-        .then(|| jxl::as_jpeg(bytes, &header, &options.limits))
-        .flatten();
-    let (bytes, header) = match &rebuilt {
-        Some((jpeg, stand_in)) => (jpeg.as_slice(), *stand_in),
-        None => (bytes, header),
-    };
 
     // JPEG knows its orientation from the header, so the shrink factor and the
     // crop check can happen before decoding; other formats learn it while decoding.
     let mut scale = 1;
-    if header.probe.format == Format::Jpeg {
+    if source.format == Format::Jpeg {
         let o = header
             .orientation
             .unwrap_or(image::metadata::Orientation::NoTransforms);

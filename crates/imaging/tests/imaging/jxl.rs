@@ -3,7 +3,7 @@
 //! converted, and limits are checked from the codestream header before jxl-oxide runs.
 
 use portrait_imaging::testing::mean_delta_e00;
-use portrait_imaging::{probe, process, process_with_stats, Format, ImageError, Limits, Options};
+use portrait_imaging::{probe, process, Format, ImageError, Limits, Options};
 
 use crate::colour::check_against;
 use crate::common::{assert_standard_set, decode_jpeg, fixture, Rgb};
@@ -95,36 +95,6 @@ fn pixels_match_the_source_images() {
         corner.iter().all(|&c| c >= 245),
         "transparent corner is {corner:?}"
     );
-}
-
-#[test]
-fn recompressed_jpegs_are_decoded_as_the_jpeg_they_were() {
-    // Small renditions, so that even a 320×180 source may be shrunk on load.
-    let small = Options {
-        square_sizes: vec![48],
-        full_max_side: 48,
-        ..Options::default()
-    };
-    let (jxl, stats) =
-        process_with_stats(&fixture("jxl-recompressed-320x180.jxl"), &small).expect("accepted");
-    assert_eq!(jxl.source.format, Format::Jxl);
-    assert_eq!(stats.scale_denominator, 2, "shrunk on load, as a JPEG");
-    // The rebuilt JPEG is the original, bit for bit: the very same renditions.
-    let jpeg = process(&fixture("photo-320x180.jpg"), &small).expect("accepted");
-    assert!(jxl.renditions == jpeg.renditions);
-    // The codestream's orientation still applies, once.
-    let (turned, stats) = process_with_stats(
-        &fixture("jxl-recompressed-orient6-160x90.jxl"),
-        &Options::default(),
-    )
-    .expect("accepted");
-    assert_eq!(stats.exif_orientation, 6);
-    let full = turned.renditions.last().expect("full");
-    assert_eq!((full.width, full.height), (90, 160));
-    // A JPEG XL not made from a JPEG is rendered by jxl-oxide, at full size.
-    let (_, stats) =
-        process_with_stats(&fixture("jxl-lossy-400x300.jxl"), &small).expect("accepted");
-    assert_eq!(stats.scale_denominator, 1);
 }
 
 #[test]
