@@ -73,7 +73,8 @@ mkdir -p "$PHOTOS"
 for f in photo-320x180.jpg progressive-320x180.jpg orient6-160x90.jpg orient3-160x90.jpg \
          gps-exif-320x240.jpg cmyk-240x150.jpg gray-240x150.jpg tall-90x240.jpg tiny-32x32.jpg \
          rgb-160x120.png palette-160x100.png alpha-120x120.png rgb16-64x43.png \
-         bmp24-96x72.bmp lossy-320x180.webp static-120x80.gif; do
+         bmp24-96x72.bmp lossy-320x180.webp static-120x80.gif \
+         heic-grid-irot1-p3-256x160.heic avif-320x180.avif; do
   cp "fixtures/images/$f" "$PHOTOS/"
 done
 
