@@ -11,19 +11,10 @@ mod common;
 mod rendered;
 
 use libfuzzer_sys::fuzz_target;
-use portrait_imaging::{Format, ImageError};
+use portrait_imaging::Format;
 
 const FTYP: &[u8] = b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf";
 
 fuzz_target!(init: common::install_panic_policy(), |data: &[u8]| {
-    let bytes = if data.get(4..8) == Some(b"ftyp") {
-        data.to_vec()
-    } else {
-        [FTYP, data].concat()
-    };
-    if let Err(ImageError::Empty | ImageError::CropOutside { .. }) =
-        rendered::check(&bytes, &[Format::Avif, Format::Heic])
-    {
-        panic!("impossible error");
-    }
+    rendered::check_heif(data, FTYP, &[Format::Avif, Format::Heic]);
 });
