@@ -495,45 +495,6 @@ fn webp_header(b: &[u8], frame_cap: u32) -> Result<(u32, u32, u32), ImageError> 
 
 #[cfg(test)]
 mod tests {
-
-    /// `heif_orientation` names what heic-rs does: the same pixels, the same place, for every
-    /// `irot` and `imir` (which heic-rs applies; the orientation only feeds `Stats`).
-    #[test]
-    fn heif_transforms_read_as_exif_orientations() {
-        use heic_rs::{Mirror, PixelLayout, Rotation, Transform};
-        let turns = [
-            Rotation::None,
-            Rotation::Ccw90,
-            Rotation::Ccw180,
-            Rotation::Ccw270,
-        ];
-        for (rotation, turn) in (0u8..).zip(turns) {
-            for mirror in [None, Some(0u8), Some(1)] {
-                let mut grey = heic_rs::Image::zeroed(3, 2, PixelLayout::Gray8, 6).expect("image");
-                grey.data = vec![1, 2, 3, 4, 5, 6];
-                let mut transforms = vec![Transform::Rotate(turn)];
-                transforms.extend(mirror.map(|axis| {
-                    Transform::Mirror(if axis == 0 {
-                        Mirror::LeftRight
-                    } else {
-                        Mirror::TopBottom
-                    })
-                }));
-                let theirs = heic_rs::transform::apply_all(grey, &transforms).expect("turned");
-                let rgb =
-                    image::RgbImage::from_fn(3, 2, |x, y| image::Rgb([(y * 3 + x + 1) as u8; 3]));
-                let ours = crate::orient::apply(rgb, heif_orientation(rotation, mirror));
-                let what = format!("irot {rotation}, imir {mirror:?}");
-                assert_eq!(
-                    (ours.width(), ours.height()),
-                    (theirs.width, theirs.height),
-                    "{what}"
-                );
-                let ours: Vec<u8> = ours.pixels().map(|p| p[0]).collect();
-                assert_eq!(ours, theirs.data, "{what}");
-            }
-        }
-    }
     use super::*;
 
     fn limits() -> Limits {
@@ -635,5 +596,44 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// `heif_orientation` names what heic-rs does: the same pixels, the same place, for every
+    /// `irot` and `imir` (which heic-rs applies; the orientation only feeds `Stats`).
+    #[test]
+    fn heif_transforms_read_as_exif_orientations() {
+        use heic_rs::{Mirror, PixelLayout, Rotation, Transform};
+        let turns = [
+            Rotation::None,
+            Rotation::Ccw90,
+            Rotation::Ccw180,
+            Rotation::Ccw270,
+        ];
+        for (rotation, turn) in (0u8..).zip(turns) {
+            for mirror in [None, Some(0u8), Some(1)] {
+                let mut grey = heic_rs::Image::zeroed(3, 2, PixelLayout::Gray8, 6).expect("image");
+                grey.data = vec![1, 2, 3, 4, 5, 6];
+                let mut transforms = vec![Transform::Rotate(turn)];
+                transforms.extend(mirror.map(|axis| {
+                    Transform::Mirror(if axis == 0 {
+                        Mirror::LeftRight
+                    } else {
+                        Mirror::TopBottom
+                    })
+                }));
+                let theirs = heic_rs::transform::apply_all(grey, &transforms).expect("turned");
+                let rgb =
+                    image::RgbImage::from_fn(3, 2, |x, y| image::Rgb([(y * 3 + x + 1) as u8; 3]));
+                let ours = crate::orient::apply(rgb, heif_orientation(rotation, mirror));
+                let what = format!("irot {rotation}, imir {mirror:?}");
+                assert_eq!(
+                    (ours.width(), ours.height()),
+                    (theirs.width, theirs.height),
+                    "{what}"
+                );
+                let ours: Vec<u8> = ours.pixels().map(|p| p[0]).collect();
+                assert_eq!(ours, theirs.data, "{what}");
+            }
+        }
     }
 }
