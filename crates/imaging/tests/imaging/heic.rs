@@ -26,6 +26,7 @@ fn pictures_and_grids_are_accepted() {
         ("heic-srgb-256x160.heic", (256, 160), (256, 160)),
         ("heic-p3-256x160.heic", (256, 160), (256, 160)),
         ("heic-10bit-320x180.heic", (320, 180), (320, 180)),
+        ("heic-422-320x180.heic", (320, 180), (320, 180)),
         ("heic-alpha-120x120.heic", (120, 120), (120, 120)),
         // Stored 160×256 in 3×2 tiles, `irot` 1.
         ("heic-grid-irot1-p3-256x160.heic", (160, 256), (256, 160)),
@@ -52,6 +53,8 @@ fn pixels_match_the_source_images_and_turn_once() {
     for (heic, source, most) in [
         ("heic-320x180.heic", &photo, 2.0),
         ("heic-10bit-320x180.heic", &photo, 2.0),
+        // 4:2:2 (heic-rs 0.1.4 as published mapped its chroma modes wrong and lost the slice).
+        ("heic-422-320x180.heic", &photo, 2.0),
         ("heic-grid-imir1-320x180.heic", &photo, 1.5),
         ("heic-srgb-256x160.heic", &cups, 1.0),
         ("heic-grid-irot1-p3-256x160.heic", &cups, 1.5),
@@ -152,12 +155,14 @@ fn camera_files_when_present() {
     };
     let dir = std::path::Path::new(&dir);
     // (file, displayed size). iPhone 13 Pro (grid, P3 profile), iPhone 12 (portrait, `irot`),
-    // Xiaomi, Nokia's burst.
+    // Xiaomi, Nokia's burst, and Sony's 10-bit 4:2:2 `.hif` (one stored turned a quarter).
     for (name, displayed) in [
         ("heif_other/pug.heic", (4032, 3024)),
         ("heif_other/arrow.heic", (3024, 4032)),
         ("heif_special/xiaomi.heic", (2592, 1944)),
         ("heif_other/nokia/bird_burst.heic", (1280, 720)),
+        ("heif_other/cat.hif", (4240, 2832)),
+        ("heif_special/guitar_cw90.hif", (4672, 7008)),
     ] {
         let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let p = process(&bytes, &Options::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
