@@ -38,16 +38,9 @@ fn the_estimate_covers_the_real_peak_and_refused_headers_cost_nothing() {
         "lossy-320x180.webp",
         "bmp24-96x72.bmp",
         "static-120x80.gif",
-        "heic-320x180.heic",
-        "heic-10bit-320x180.heic",
-        "heic-alpha-120x120.heic",
-        "heic-grid-irot1-p3-256x160.heic",
-        "avif-320x180.avif",
-        "avif-10bit-320x180.avif",
-        "avif-grid2x2-400x300.avif",
-        "avif-alpha-120x120.avif",
     ]
     .iter()
+    .chain(HEIF_PICTURES.iter())
     .map(|name| (name.to_string(), fixture(name)))
     .collect();
     if let Some(dir) = corpus_dir() {

@@ -12,6 +12,19 @@ pub fn fixture_path(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// One of each kind of HEIC and AVIF fixture: single pictures, 10 bits, 4:2:2, alpha, grids.
+pub const HEIF_PICTURES: [&str; 9] = [
+    "heic-320x180.heic",
+    "heic-10bit-320x180.heic",
+    "heic-422-320x180.heic",
+    "heic-alpha-120x120.heic",
+    "heic-grid-irot1-p3-256x160.heic",
+    "avif-320x180.avif",
+    "avif-10bit-320x180.avif",
+    "avif-grid2x2-400x300.avif",
+    "avif-alpha-120x120.avif",
+];
+
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = fixture_path(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))

@@ -9,7 +9,7 @@ use std::time::Instant;
 use portrait_imaging::testing::{heif_header, Brand, Coding, Colr, HeifSpec};
 use portrait_imaging::{probe, process, Accepted, Format, ImageError, Limits, Options};
 
-use crate::common::{fixture, XorShift};
+use crate::common::{fixture, XorShift, HEIF_PICTURES};
 
 #[test]
 fn real_files_are_described_right() {
@@ -313,15 +313,7 @@ fn a_format_turned_off_is_refused_by_name() {
 
 #[test]
 fn truncated_and_damaged_pictures_are_refused() {
-    for name in [
-        "heic-320x180.heic",
-        "heic-alpha-120x120.heic",
-        "heic-grid-irot1-p3-256x160.heic",
-        "avif-320x180.avif",
-        "avif-10bit-320x180.avif",
-        "avif-grid2x2-400x300.avif",
-        "avif-alpha-120x120.avif",
-    ] {
+    for name in HEIF_PICTURES {
         let whole = fixture(name);
         for cut in [40, whole.len() / 3, whole.len() * 2 / 3, whole.len() - 1] {
             let e = process(&whole[..cut], &Options::default()).map(|p| p.source);
