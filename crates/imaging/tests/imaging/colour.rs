@@ -320,6 +320,22 @@ fn colour_fuzz_findings_stay_fixed() {
     assert!(renditions(&tagged) == renditions(&png));
 }
 
+/// A 16-bit RGB PNG of these samples, without colour chunks.
+fn png16(width: u32, height: u32, samples: Vec<u16>) -> Vec<u8> {
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb16(
+        image::ImageBuffer::from_raw(width, height, samples).expect("buffer"),
+    )
+    .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    .expect("encodes");
+    png
+}
+
+/// A `cHRM` payload: white, red, green, blue (x, y) × 100,000.
+fn chrm_payload(xy: [u32; 8]) -> Vec<u8> {
+    xy.iter().flat_map(|v| v.to_be_bytes()).collect()
+}
+
 /// The sRGB decoding curve, 0–1.
 fn srgb_to_linear(v: u8) -> f64 {
     let c = f64::from(v) / 255.0;
@@ -351,23 +367,12 @@ fn png_gamma_and_chromaticities_are_honoured_where_nothing_better_is() {
     let srgb = image::load_from_memory(&fixture("colour-srgb-160x100.png"))
         .expect("decodes")
         .to_rgb8();
-    let to_linear = |v: u8| (srgb_to_linear(v) * 65535.0).round() as u16;
-    let linear = image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(
-        srgb.width(),
-        srgb.height(),
-        srgb.as_raw()
-            .iter()
-            .map(|&v| to_linear(v))
-            .collect::<Vec<_>>(),
-    )
-    .expect("buffer");
-    let mut plain = Vec::new();
-    image::DynamicImage::ImageRgb16(linear)
-        .write_to(
-            &mut std::io::Cursor::new(&mut plain),
-            image::ImageFormat::Png,
-        )
-        .expect("encodes");
+    let linear: Vec<u16> = srgb
+        .as_raw()
+        .iter()
+        .map(|&v| (srgb_to_linear(v) * 65535.0).round() as u16)
+        .collect();
+    let plain = png16(srgb.width(), srgb.height(), linear);
     let tagged = png_with_chunk(&plain, b"gAMA", &gama(100_000));
     let (de, chroma) = distance(&renditions_at(&tagged, 100), &truth);
     println!(
@@ -397,16 +402,8 @@ fn png_gamma_and_chromaticities_are_honoured_where_nothing_better_is() {
             })
         })
         .collect();
-    let mut p3 = Vec::new();
-    image::DynamicImage::ImageRgb16(
-        image::ImageBuffer::from_raw(srgb.width(), srgb.height(), p3_samples).expect("buffer"),
-    )
-    .write_to(&mut std::io::Cursor::new(&mut p3), image::ImageFormat::Png)
-    .expect("encodes");
-    let chrm: Vec<u8> = [31270u32, 32900, 68000, 32000, 26500, 69000, 15000, 6000]
-        .iter()
-        .flat_map(|v| v.to_be_bytes())
-        .collect();
+    let p3 = png16(srgb.width(), srgb.height(), p3_samples);
+    let chrm = chrm_payload([31270, 32900, 68000, 32000, 26500, 69000, 15000, 6000]);
     let tagged = png_with_chunk(&png_with_chunk(&p3, b"cHRM", &chrm), b"gAMA", &gama(45_455));
     let (de, chroma) = distance(&renditions_at(&tagged, 100), &truth);
     println!(
@@ -418,10 +415,7 @@ fn png_gamma_and_chromaticities_are_honoured_where_nothing_better_is() {
     assert!(naive > 1.5, "P3 taken as sRGB: {naive:.3}");
 
     // What nearly every PNG writer means by sRGB takes the fast path: identical output.
-    let srgb_chrm: Vec<u8> = [31270u32, 32900, 64000, 33000, 30000, 60000, 15000, 6000]
-        .iter()
-        .flat_map(|v| v.to_be_bytes())
-        .collect();
+    let srgb_chrm = chrm_payload([31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000]);
     let plain = fixture("colour-srgb-160x100.png");
     let labelled = png_with_chunk(
         &png_with_chunk(&plain, b"cHRM", &srgb_chrm),
