@@ -21,9 +21,13 @@
 //!     The default crop: share of labelled face boxes wholly inside the square
 //!     (portrait, centre square, Kantata's rule) and the chooser's CPU as a share
 //!     of process(). One JSON line per photo and a summary (face_crop.rs).
+//! portrait-bench renditions --out DIR FILE...
+//!     Every rendition as encoded, beside the pixels it was encoded from, for
+//!     bench/jpeg_bytes.py (renditions.rs).
 //! ```
 
 mod face_crop;
+mod renditions;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -41,7 +45,7 @@ fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         eprintln!(
-            "usage: portrait-bench pipeline-cpu|throughput|reject|upload|face-crop ... (see the source)"
+            "usage: portrait-bench pipeline-cpu|throughput|reject|upload|face-crop|renditions ... (see the source)"
         );
         return ExitCode::from(2);
     }
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         "reject" => reject(&parsed),
         "upload" => upload(&parsed),
         "face-crop" => face_crop::run(&parsed),
+        "renditions" => renditions::run(&parsed),
         other => Err(format!("unknown command {other}")),
     };
     match result {
@@ -79,6 +84,7 @@ struct Args {
     addr: Option<String>,
     targets: Vec<(u64, String)>,
     field: Option<String>,
+    out: Option<PathBuf>,
     files: Vec<PathBuf>,
 }
 
@@ -104,6 +110,7 @@ impl Args {
                 }
                 "--addr" => out.addr = Some(value("--addr")?),
                 "--field" => out.field = Some(value("--field")?),
+                "--out" => out.out = Some(PathBuf::from(value("--out")?)),
                 "--target" => {
                     let v = value("--target")?;
                     let (id, token) = v

@@ -13,7 +13,7 @@ any fails):
                      every other instance: same photo_path, same bytes, whole JPEGs
   concurrent         30 uploads for one user over all instances from 6 threads: one photo
                      everywhere, and after `portrait gc --grace-seconds 0` the bucket holds
-                     exactly that photo's 6 renditions (listed with a signed S3 ListObjectsV2)
+                     exactly that photo's 7 renditions (listed with a signed S3 ListObjectsV2)
   kill-instance      kill -9 of instance 2 during uploads through nginx: others keep serving,
                      every acknowledged upload is there, only in-flight requests may fail
   garage-node-down   kill -9 of Garage node 3 during uploads and reads through nginx, restarted
@@ -53,7 +53,7 @@ ENV_FILE = os.path.join(CLUSTER_DIR, "env")
 SMALL_PHOTO = os.path.join(REPO, "fixtures/images/photo-320x180.jpg")
 CORPUS = os.environ.get("PORTRAIT_CORPUS", os.path.join(os.path.dirname(REPO), "shared/corpus"))
 CAMERA_PHOTO = os.path.join(CORPUS, "photos/wood-2560x1920.jpg")  # Konica Minolta DiMAGE Z5
-SIZES = [None, 48, 96, 192, 288, 648]
+SIZES = [None, 48, 96, 144, 192, 288, 648]
 ADMIN = 10
 LOAD_USERS = list(range(100, 500))  # the fixture of up.sh
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -218,7 +218,7 @@ def jpeg_dims(data: bytes) -> tuple[int, int] | None:
 
 
 def check_renditions(base: str, photo_path: str) -> tuple[bool, dict, str]:
-    """Fetches all six renditions through base; (all whole JPEGs of the right size, sha256 by
+    """Fetches every rendition through base; (all whole JPEGs of the right size, sha256 by
     size, first problem)."""
     hashes = {}
     for size in SIZES:
@@ -463,10 +463,10 @@ def check_concurrent(env, cl: Client, insts: list[str], photo: bytes, uploads: i
     expected = sorted(f"photos/{fid}/{'full' if s is None else s}.jpg" for s in SIZES)
     orphans = [k for k in keys if k.split("/")[1] not in referenced]
     if mine != expected:
-        problems.append(f"bucket holds {mine} for the final photo, expected its 6 renditions")
+        problems.append(f"bucket holds {mine} for the final photo, expected its {len(SIZES)} renditions")
     if orphans:
         problems.append(f"{len(orphans)} objects of photos nobody points at after gc, e.g. {orphans[0]}")
-    if len(keys) != 6 * len(referenced):
+    if len(keys) != len(SIZES) * len(referenced):
         problems.append(f"{len(keys)} objects for {len(referenced)} referenced photos")
     try:
         info = sh(os.environ.get("GARAGE_BIN", os.path.expanduser("~/.cargo/bin/garage")), "-c",
@@ -659,7 +659,7 @@ def check_garage_node_down(env, cl: Client, insts: list[str], photo: bytes, seco
            f"on to another node after node {node} failed them ({retried_ok} then 200; e.g. {example}); "
            f"{len(during)} uploads acknowledged "
            f"during the {t_back - t_stop:.1f} s outage; after the restart {len(last)} current photos checked "
-           f"({checked_during} from the outage), 6 renditions each, {len(lost)} missing"
+           f"({checked_during} from the outage), {len(SIZES)} renditions each, {len(lost)} missing"
            + ("" if not problems else " — " + "; ".join(problems[:5])))
 
 

@@ -74,6 +74,12 @@ enum Command {
         #[arg(long)]
         grace_seconds: Option<u64>,
     },
+    /// Make the square renditions that photos stored before their size joined the ladder lack
+    /// (the server also makes each on its first request).
+    Backfill {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Print the effective configuration (every layer applied, secrets redacted) as TOML.
     Config(serve::ServeSettings),
 }
@@ -127,6 +133,13 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn MetadataStore>> {
         .with_context(|| format!("opening {}", portrait_store::redact_url(&url)))?;
     store.migrate().await?;
     Ok(store)
+}
+
+/// The photo service over the configured storage, for commands that work on stored photos.
+async fn open_photos(config: Config) -> anyhow::Result<Photos> {
+    let store = open_store(&config).await?;
+    let blobs = portrait_blobs::open(&config.blob_store_url(), &config.blobs)?;
+    Ok(Photos::new(store, blobs, config.photos, config.imaging))
 }
 
 impl Cli {
@@ -200,13 +213,19 @@ impl Cli {
                 if let Some(seconds) = grace_seconds {
                     config.photos.sweep.grace = Duration::from_secs(seconds);
                 }
-                let store = open_store(&config).await?;
-                let blobs = portrait_blobs::open(&config.blob_store_url(), &config.blobs)?;
-                let photos = Photos::new(store, blobs, config.photos, config.imaging);
-                let report = photos.sweep().await?;
+                let report = open_photos(config).await?.sweep().await?;
                 println!(
                     "examined {} blobs: deleted {}, kept {} younger than the grace period",
                     report.blobs_seen, report.deleted, report.kept_young
+                );
+                Ok(())
+            }
+            Command::Backfill { storage } => {
+                let config = load(storage.overlay())?;
+                let report = open_photos(config).await?.backfill().await?;
+                println!(
+                    "examined {} photos: made {} renditions, {} could not be made (no larger square stored)",
+                    report.photos, report.made, report.unmakeable
                 );
                 Ok(())
             }

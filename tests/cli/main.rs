@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use portrait_imaging::defaults::SQUARE_SIZES;
+
 const BIN: &str = env!("CARGO_BIN_EXE_portrait");
 const USERS: [i64; 4] = [10, 11, 12, 14];
 
@@ -30,6 +32,16 @@ fn fixture(name: &str) -> Vec<u8> {
         .join("fixtures/images")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The blob files of every rendition of photo `id` under the default ladder.
+fn rendition_files(id: &str) -> Vec<String> {
+    SQUARE_SIZES
+        .iter()
+        .map(u32::to_string)
+        .chain(["full".to_owned()])
+        .map(|v| format!("photos/{id}/{v}.jpg"))
+        .collect()
 }
 
 fn portrait(data: &Path, args: &[&str]) -> Command {
@@ -242,14 +254,8 @@ async fn sigkill_during_uploads_loses_nothing() {
             path.contains("/photos/"),
             "user {user} lost their photo: {path}"
         );
-        for size in [
-            "",
-            "?size=48",
-            "?size=96",
-            "?size=192",
-            "?size=288",
-            "?size=648",
-        ] {
+        let sizes = SQUARE_SIZES.iter().map(|side| format!("?size={side}"));
+        for size in std::iter::once(String::new()).chain(sizes) {
             let response = client
                 .get(format!("{path}{size}"))
                 .send()
@@ -291,9 +297,7 @@ async fn sigkill_during_uploads_loses_nothing() {
         .collect();
     let mut expected: Vec<String> = referenced
         .iter()
-        .flat_map(|id| {
-            ["48", "96", "192", "288", "648", "full"].map(|v| format!("photos/{id}/{v}.jpg"))
-        })
+        .flat_map(|id| rendition_files(id))
         .collect();
     expected.sort();
     expected.dedup();
@@ -423,4 +427,58 @@ async fn sigterm_lets_an_upload_in_flight_finish() {
     assert_eq!(response.status(), 200, "the in-flight upload completes");
     let exit = server.child.wait().expect("wait");
     assert!(exit.success(), "{exit:?}");
+}
+
+#[tokio::test]
+async fn backfill_makes_the_squares_photos_stored_before_them_lack() {
+    let dir = demo_data_dir();
+    let data = dir.path();
+    let old_ladder: Vec<u32> = SQUARE_SIZES.iter().copied().filter(|&s| s != 144).collect();
+    let old_flag = old_ladder
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut server = serve_with(data, "serve-old.log", &["--square-sizes", &old_flag]);
+    let client = reqwest::Client::new();
+    let status = upload(&client, &server.base, 10, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, Some(200));
+    let path = photo_path(&client, &server.base, 10).await;
+    sigterm(&server.child);
+    assert!(server.child.wait().expect("wait").success());
+    let id = path
+        .rsplit('/')
+        .next()
+        .and_then(|f| f.strip_suffix(".jpg"))
+        .expect("photo id");
+    let missing = format!("photos/{id}/144.jpg");
+    assert!(!files(&data.join("blobs")).contains(&missing));
+
+    let backfill = |expected: &str| {
+        let out = portrait(data, &["backfill"]).output().expect("backfill");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(expected), "{stdout}");
+    };
+    backfill("examined 1 photos: made 1 renditions, 0 could not be made");
+    let made = std::fs::read(data.join("blobs").join(&missing)).expect("144 square stored");
+    let probe =
+        portrait_imaging::probe(&made, &portrait_imaging::Limits::default()).expect("a JPEG");
+    assert_eq!(
+        (probe.format, probe.width, probe.height),
+        (portrait_imaging::Format::Jpeg, 144, 144)
+    );
+    let mut expected = rendition_files(id);
+    expected.sort();
+    let blobs: Vec<String> = files(&data.join("blobs"))
+        .into_iter()
+        .filter(|f| !f.starts_with(".tmp"))
+        .collect();
+    assert_eq!(blobs, expected);
+    // Nothing left to make.
+    backfill("examined 1 photos: made 0 renditions, 0 could not be made");
 }

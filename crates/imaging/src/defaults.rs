@@ -35,8 +35,9 @@ pub const MAX_ASPECT_RATIO: u32 = 20;
 pub const MIN_SIDE: u32 = 1;
 
 /// Square rendition sides, in pixels. 288 is the size Kantata suggests; the
-/// others cover 1×/2×/3× avatar displays in lists and profiles.
-pub const SQUARE_SIZES: [u32; 5] = [48, 96, 192, 288, 648];
+/// others cover 1×/2×/3× avatar displays in lists and profiles (144: a 48 px avatar on a 3×
+/// screen). Photos stored before a size joined the ladder get it made from a larger square.
+pub const SQUARE_SIZES: [u32; 6] = [48, 96, 144, 192, 288, 648];
 
 /// Longest side of the uncropped "full" rendition, in pixels (never upscaled).
 pub const FULL_MAX_SIDE: u32 = 2048;
@@ -54,9 +55,10 @@ pub const MAX_OUTPUT_SIDE: u32 = 65_535;
 pub const OTHER_BYTES_PER_PIXEL: u64 = 8;
 
 /// What every run holds besides the decoded source: the Full rendition (2048 × 1536 RGB is
-/// 9 MiB), resize scratch and encoder buffers. Small inputs peak near 4 MB in all
-/// (tests/working_set.rs).
-pub const RENDITION_BYTES: u64 = 16 * 1024 * 1024;
+/// 9 MiB), resize scratch and encoder buffers. mozjpeg-rs holds a whole rendition at once (its
+/// colour planes, and every DCT coefficient for the Huffman pass: ~28 MB for a 2048 × 1536
+/// one). Small inputs peak near 8 MB in all (tests/working_set.rs).
+pub const RENDITION_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Largest embedded colour profile (ICC) that is read, in bytes. Real ones are 0.5–60 KB
 /// (matrix/curve profiles under 4 KB, CMYK tables tens of KB; a few camera and printer

@@ -243,23 +243,55 @@ pub fn process_with_stats(
     bytes: &[u8],
     options: &Options,
 ) -> Result<(Processed, Stats), ImageError> {
-    match catch_unwind(AssertUnwindSafe(|| run(bytes, options))) {
-        Ok(result) => result,
-        Err(_) => Err(ImageError::corrupt("decoder panicked")),
-    }
+    guarded(|| run(bytes, options, false)).map(|(processed, stats, _)| (processed, stats))
+}
+
+/// [`process_with_stats`], also handing back the pixels each rendition was encoded from
+/// (in the order of `Processed::renditions`), so that benchmarks can score the encoder
+/// against its own input rather than against a differently resized copy.
+pub fn process_keeping_pixels(
+    bytes: &[u8],
+    options: &Options,
+) -> Result<(Processed, Stats, Vec<image::RgbImage>), ImageError> {
+    guarded(|| run(bytes, options, true))
+}
+
+/// A `side` × `side` square made from a larger stored square rendition, for photos stored
+/// before `side` joined the ladder: the same decode (shrunk on load), resize and encode as
+/// [`process`], over the whole of `square`, within `options`' limits and formats.
+pub fn smaller_square(
+    square: &[u8],
+    side: u32,
+    options: &Options,
+) -> Result<Rendition, ImageError> {
+    let options = Options {
+        square_sizes: vec![side],
+        // The Full rendition `process` always makes: one pixel, so it costs nothing.
+        full_max_side: 1,
+        crop: None,
+        ..options.clone()
+    };
+    process(square, &options)?
+        .renditions
+        .into_iter()
+        .find(|r| r.kind == RenditionKind::Square(side.clamp(1, defaults::MAX_OUTPUT_SIDE)))
+        .ok_or_else(|| ImageError::corrupt("no square rendition was made"))
+}
+
+/// Runs `work`, turning a panic inside a decoder into [`ImageError::Corrupt`].
+fn guarded<T>(work: impl FnOnce() -> Result<T, ImageError>) -> Result<T, ImageError> {
+    catch_unwind(AssertUnwindSafe(work))
+        .unwrap_or_else(|_| Err(ImageError::corrupt("decoder panicked")))
 }
 
 /// The decoded, colour-converted and oriented pixels of an upload, as the squares are cut
 /// from them (shrunk on load like in [`process`]), for benchmarks and tools that want to run
 /// [`default_square`] on exactly what the pipeline sees. Width, height and RGB bytes.
 pub fn upright(bytes: &[u8], options: &Options) -> Result<(u32, u32, Vec<u8>), ImageError> {
-    match catch_unwind(AssertUnwindSafe(|| decode_upright(bytes, options))) {
-        Ok(result) => result.map(|u| {
-            let (w, h) = u.image.dimensions();
-            (w, h, u.image.into_raw())
-        }),
-        Err(_) => Err(ImageError::corrupt("decoder panicked")),
-    }
+    guarded(|| decode_upright(bytes, options)).map(|u| {
+        let (w, h) = u.image.dimensions();
+        (w, h, u.image.into_raw())
+    })
 }
 
 /// What decoding found, and the upright pixels.
@@ -364,7 +396,10 @@ fn timed<T>(slot: &mut Duration, work: impl FnOnce() -> T) -> T {
     result
 }
 
-fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError> {
+/// The renditions, and with `keep_pixels` the pixels each was encoded from.
+type Rendered = (Processed, Stats, Vec<image::RgbImage>);
+
+fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, ImageError> {
     let started = Instant::now();
     let sizes = clamped(options);
     let (full_max_side, square_sizes) = (sizes.full_max_side, sizes.square_sizes);
@@ -382,16 +417,18 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
     let (full_w, full_h) = resize::full_size(displayed.0, displayed.1, full_max_side);
     let quality = options.jpeg_quality;
 
-    let make_full = || -> Result<(Rendition, Spent), ImageError> {
+    let make_full = || -> Result<(Rendition, Option<image::RgbImage>, Spent), ImageError> {
         let mut spent = Spent::default();
-        let jpeg = if image.dimensions() == (full_w, full_h) {
-            timed(&mut spent.encode, || encode::encode(&image, quality))?
+        let (jpeg, pixels) = if image.dimensions() == (full_w, full_h) {
+            let jpeg = timed(&mut spent.encode, || encode::encode(&image, quality))?;
+            (jpeg, keep_pixels.then(|| image.clone()))
         } else {
             let mut resizer = fast_image_resize::Resizer::new();
             let scaled = timed(&mut spent.resize, || {
                 resize::resize(&mut resizer, &image, None, full_w, full_h)
             })?;
-            timed(&mut spent.encode, || encode::encode(&scaled, quality))?
+            let jpeg = timed(&mut spent.encode, || encode::encode(&scaled, quality))?;
+            (jpeg, keep_pixels.then_some(scaled))
         };
         let full = Rendition {
             kind: RenditionKind::Full,
@@ -399,27 +436,28 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
             height: full_h,
             jpeg,
         };
-        Ok((full, spent))
+        Ok((full, pixels, spent))
     };
-    let make_squares = || -> Result<(Vec<Rendition>, Chosen, Spent), ImageError> {
+    type Squares = (Vec<Rendition>, Vec<image::RgbImage>, Chosen, Spent);
+    let make_squares = || -> Result<Squares, ImageError> {
         let mut spent = Spent::default();
         let chosen = choose_region(options.crop.as_ref(), displayed, &image);
         let mut resizer = fast_image_resize::Resizer::new();
         let resized = timed(&mut spent.resize, || {
             resize::squares(&mut resizer, &image, chosen.region, &square_sizes)
         })?;
-        let squares = resized
-            .into_iter()
-            .map(|(size, img)| {
-                Ok(Rendition {
-                    kind: RenditionKind::Square(size),
-                    width: size,
-                    height: size,
-                    jpeg: timed(&mut spent.encode, || encode::encode(&img, quality))?,
-                })
-            })
-            .collect::<Result<Vec<_>, ImageError>>()?;
-        Ok((squares, chosen, spent))
+        let mut squares = Vec::with_capacity(resized.len());
+        let mut pixels = Vec::new();
+        for (size, img) in resized {
+            squares.push(Rendition {
+                kind: RenditionKind::Square(size),
+                width: size,
+                height: size,
+                jpeg: timed(&mut spent.encode, || encode::encode(&img, quality))?,
+            });
+            pixels.extend(keep_pixels.then_some(img));
+        }
+        Ok((squares, pixels, chosen, spent))
     };
     // The Full rendition is the largest single job: do it on a second thread
     // beside the crop choice and the squares, or inline if no thread can be had.
@@ -435,9 +473,10 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
             Err(_) => (make_full(), make_squares()),
         }
     });
-    let (mut renditions, chosen, squares_spent) = squares?;
-    let (full, full_spent) = full?;
+    let (mut renditions, mut pixels, chosen, squares_spent) = squares?;
+    let (full, full_pixels, full_spent) = full?;
     renditions.push(full);
+    pixels.extend(full_pixels);
     let spent = squares_spent.add(full_spent);
 
     let stats = Stats {
@@ -456,7 +495,7 @@ fn run(bytes: &[u8], options: &Options) -> Result<(Processed, Stats), ImageError
         crop: chosen.displayed,
         crop_time: chosen.time,
     };
-    Ok((Processed { source, renditions }, stats))
+    Ok((Processed { source, renditions }, stats, pixels))
 }
 
 /// The squares' region and how it was found.

@@ -72,9 +72,9 @@ fn the_estimate_covers_the_real_peak_and_refused_headers_cost_nothing() {
             peak as u64 <= estimate,
             "{name}: peak {peak} bytes above the estimate {estimate}"
         );
-        // Generous, not absurd: within 4× plus the fixed rendition allowance (16 MiB).
+        // Generous, not absurd: within 4× plus the fixed rendition allowance.
         assert!(
-            estimate <= 4 * peak as u64 + 16 * 1024 * 1024,
+            estimate <= 4 * peak as u64 + portrait_imaging::defaults::RENDITION_BYTES,
             "{name}: estimate {estimate} for a peak of {peak}"
         );
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use portrait_imaging::{CropBox, ImageError, Options, Processed};
+use portrait_imaging::{CropBox, ImageError, Options, Processed, Rendition};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::PhotoError;
@@ -84,6 +84,32 @@ impl ProcessingQueue {
             crop,
             ..self.options.clone()
         };
+        self.on_worker(bytes, options, |bytes, options| {
+            let (processed, stats) = portrait_imaging::process_with_stats(bytes, options)?;
+            telemetry::record_image_stages(&stats);
+            Ok(processed)
+        })
+        .await
+    }
+
+    /// A `side` square made from a stored larger `square` of a photo that predates `side` in
+    /// the ladder ([`portrait_imaging::smaller_square`]). It runs on a worker like an upload,
+    /// so that such work never adds CPU or memory beyond the configured bounds.
+    pub async fn smaller_square(&self, square: Bytes, side: u32) -> Result<Rendition, PhotoError> {
+        self.on_worker(square, self.options.clone(), move |bytes, options| {
+            portrait_imaging::smaller_square(bytes, side, options)
+        })
+        .await
+    }
+
+    /// Runs `work` on the blocking pool once its decode memory and a worker are free, within
+    /// the processing timeout.
+    async fn on_worker<T: Send + 'static>(
+        &self,
+        bytes: Bytes,
+        options: Options,
+        work: impl FnOnce(&[u8], &Options) -> Result<T, ImageError> + Send + 'static,
+    ) -> Result<T, PhotoError> {
         let estimate = portrait_imaging::working_set_bytes(&bytes, &options);
         let wanted = mib(estimate).clamp(1, self.decode_mib_total);
         // The semaphores are never closed, so acquiring cannot fail in practice.
@@ -100,11 +126,9 @@ impl ProcessingQueue {
         telemetry::record_stage(Stage::AdmissionWait, waiting.elapsed());
         // The permits move into the task so that a timed-out decode still counts against the
         // limits until it really stops.
-        let task = tokio::task::spawn_blocking(move || -> Result<Processed, ImageError> {
+        let task = tokio::task::spawn_blocking(move || -> Result<T, ImageError> {
             let _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (memory, worker);
-            let (processed, stats) = portrait_imaging::process_with_stats(&bytes, &options)?;
-            telemetry::record_image_stages(&stats);
-            Ok(processed)
+            work(&bytes, &options)
         });
         match tokio::time::timeout(self.timeout, task).await {
             Err(_) => Err(PhotoError::TimedOut(self.timeout)),
@@ -227,7 +251,8 @@ mod tests {
         });
         for run in futures::future::join_all(runs).await {
             let processed = run.expect("task").expect("processed");
-            assert_eq!(processed.renditions.len(), 6);
+            let ladder = portrait_imaging::defaults::SQUARE_SIZES.len();
+            assert_eq!(processed.renditions.len(), ladder + 1);
         }
         assert_eq!(queue.decode_mib.available_permits(), 1);
         assert_eq!(queue.body_mib.available_permits(), 64);

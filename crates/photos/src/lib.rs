@@ -11,6 +11,7 @@ mod cache;
 mod error;
 pub mod keys;
 mod limits;
+mod renditions;
 mod swap;
 mod sweep;
 pub mod telemetry;
@@ -27,6 +28,7 @@ pub use admission::{Admission, QueueLoad};
 pub use error::PhotoError;
 pub use keys::Variant;
 pub use limits::{CacheLimits, PhotoLimits, SweepSchedule};
+pub use renditions::BackfillReport;
 pub use sweep::{sweep, SweepReport};
 
 use admission::ProcessingQueue;
@@ -129,7 +131,8 @@ impl Photos {
         self.queue.load()
     }
 
-    /// A rendition's bytes, from memory or the blob store; `None` when there is no such photo.
+    /// A rendition's bytes, from memory or the blob store (a square the photo predates is made
+    /// from a larger one: [`renditions`]); `None` when there is no such photo.
     pub async fn rendition(
         &self,
         photo: &PhotoId,
@@ -144,7 +147,12 @@ impl Photos {
         if let Some(bytes) = cached {
             return Ok(Some(bytes));
         }
-        let Some(bytes) = self.blobs.get(&key).await? else {
+        let stored = match (self.blobs.get(&key).await?, variant) {
+            (Some(bytes), _) => Some(bytes),
+            (None, Variant::Square(side)) => self.make_square(photo, side).await?,
+            (None, Variant::Full) => None,
+        };
+        let Some(bytes) = stored else {
             return Ok(None);
         };
         self.cache.insert(&key, bytes.clone());

@@ -23,7 +23,7 @@ async fn assert_intact(app: &TestApp, before: &str) {
     let blobs = app.photo_blobs().await;
     assert_eq!(
         blobs.len(),
-        6,
+        RENDITIONS_PER_PHOTO,
         "only the previous photo's renditions: {blobs:?}"
     );
     let served = app.client.get(before).send().await.expect("photo");

@@ -17,9 +17,8 @@ async fn fetch(app: &TestApp, url: &str) -> (u16, reqwest::header::HeaderMap, Ve
     )
 }
 
-/// A decoded served JPEG. Decoded with jpeg-decoder: zune-jpeg 0.5.15 (the `image` crate's JPEG
-/// decoder) turns saturated yellow (255,255,0) into (29,29,0) or (47,255,0), where libjpeg-turbo
-/// and jpeg-decoder agree on the colour.
+/// A decoded served JPEG, with jpeg-decoder (portrait-imaging's interop test checks that
+/// zune-jpeg and libjpeg-turbo agree with it, and the page's tests that Chromium does).
 struct Decoded {
     width: u32,
     height: u32,
@@ -106,7 +105,7 @@ async fn upload_replaces_the_photo_and_serves_every_size() {
             "full keeps the aspect"
         );
 
-        for size in [48u32, 96, 192, 288, 648] {
+        for size in portrait_imaging::defaults::SQUARE_SIZES {
             let (status, headers, bytes) = fetch(&app, &format!("{path}?size={size}")).await;
             assert_eq!(status, 200, "size {size}");
             assert_ne!(
@@ -138,8 +137,8 @@ async fn upload_replaces_the_photo_and_serves_every_size() {
         assert_eq!(fetch(&app, &second).await.0, 200);
         assert_eq!(
             app.photo_blobs().await.len(),
-            6,
-            "one photo: five squares and a full"
+            RENDITIONS_PER_PHOTO,
+            "one photo: its squares and a full"
         );
         app.stop().await;
     }
@@ -725,7 +724,7 @@ async fn the_sweep_deletes_only_old_unreferenced_blobs() {
         let report = sweep(std::time::Duration::from_secs(1)).await.unwrap();
         assert_eq!(report.deleted, 1, "{}", app.backend);
         let left = app.photo_blobs().await;
-        assert_eq!(left.len(), 6);
+        assert_eq!(left.len(), RENDITIONS_PER_PHOTO);
         assert!(!left.contains(&orphan.as_str().to_owned()));
         assert_eq!(fetch(&app, &app.photo_path(ADA).await).await.0, 200);
         app.stop().await;
@@ -791,4 +790,68 @@ async fn corpus_files_get_their_expected_outcome() {
         }
     }
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_size_added_to_the_ladder_later_is_made_from_a_larger_square_on_first_request() {
+    for backend in backends().await {
+        let old_ladder = vec![48, 96, 192, 288, 648];
+        let before = TestApp::spawn_with(backend, |config| {
+            config.imaging.square_sizes = old_ladder.clone();
+        })
+        .await;
+        let (status, body) = before.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200, "{}: {body}", before.backend);
+        let path = photo_path_of(&body, ADA);
+        let id = path.rsplit('/').next().and_then(|f| f.strip_suffix(".jpg"));
+        let key = format!("photos/{}/144.jpg", id.expect("photo id"));
+        assert!(!before.photo_blobs().await.contains(&key));
+        let (status, _, _) = fetch(&before, &format!("{path}?size=144")).await;
+        assert_eq!(
+            status, 400,
+            "{}: not in this server's ladder",
+            before.backend
+        );
+
+        // The same data under the default ladder, as after an upgrade.
+        let after = before.spawn_beside(|_| {}).await;
+        let path = path.replace(&before.base, &after.base);
+        let url = format!("{path}?size=144");
+        let (status, headers, bytes) = fetch(&after, &url).await;
+        assert_eq!(status, 200, "{}", after.backend);
+        assert_eq!(headers["content-type"], "image/jpeg");
+        assert_no_metadata(&bytes);
+        let made = decode(&bytes);
+        assert_eq!(made.dimensions(), (144, 144), "{}", after.backend);
+        assert!(
+            after.photo_blobs().await.contains(&key),
+            "{}: stored, so it is made once",
+            after.backend
+        );
+        // It shows what the 288 square shows, at half the size.
+        let (_, _, larger) = fetch(&after, &format!("{path}?size=288")).await;
+        let larger = decode(&larger);
+        let mut worst_mean = 0.0_f64;
+        for (x, y) in [(20, 20), (72, 72), (120, 30), (30, 120)] {
+            let a = made.pixel(x, y);
+            let b = larger.pixel(2 * x, 2 * y);
+            let mean = a
+                .iter()
+                .zip(b)
+                .map(|(p, q)| f64::from(p.abs_diff(q)))
+                .sum::<f64>()
+                / 3.0;
+            worst_mean = worst_mean.max(mean);
+        }
+        assert!(
+            worst_mean < 24.0,
+            "{}: differs by {worst_mean}",
+            after.backend
+        );
+        // Served again, from the store or the cache: the same bytes.
+        let (status, _, again) = fetch(&after, &url).await;
+        assert_eq!((status, again), (200, bytes));
+        after.stop().await;
+        before.stop().await;
+    }
 }

@@ -151,7 +151,7 @@ async fn a_full_processing_queue_sheds_uploads_with_503() {
     let id = photo_id(&now);
     let blobs = app.photo_blobs().await;
     assert!(blobs.iter().all(|key| key.contains(&id)), "{blobs:?}");
-    assert_eq!(blobs.len(), 6, "{blobs:?}");
+    assert_eq!(blobs.len(), RENDITIONS_PER_PHOTO, "{blobs:?}");
     app.stop().await;
 }
 
@@ -273,7 +273,12 @@ async fn simultaneous_uploads_for_one_user_leave_one_photo_and_no_leaked_blobs()
         assert!(answered.contains(&id), "{answered:?} / {id}");
         // Old photos are deleted by whoever replaced them: exactly the current one remains.
         let blobs = app.photo_blobs().await;
-        assert_eq!(blobs.len(), 6, "{}: {blobs:?}", app.backend);
+        assert_eq!(
+            blobs.len(),
+            RENDITIONS_PER_PHOTO,
+            "{}: {blobs:?}",
+            app.backend
+        );
         assert!(blobs.iter().all(|key| key.contains(&id)), "{blobs:?}");
         for size in ["", "?size=48", "?size=648"] {
             let response = app.client.get(format!("{now}{size}")).send().await.unwrap();

@@ -78,8 +78,8 @@ pub fn decode_jpeg(jpeg: &[u8]) -> Rgb {
     }
 }
 
-/// Default-options checks every accepted input must pass: five squares of the
-/// exact sizes, then a Full rendition of `displayed` size capped at 2048, all
+/// Default-options checks every accepted input must pass: the squares of the
+/// default ladder, then a Full rendition of `displayed` size capped at 2048, all
 /// decodable and metadata-free.
 pub fn assert_standard_set(p: &Processed, displayed: (u32, u32)) {
     let kinds: Vec<RenditionKind> = p.renditions.iter().map(|r| r.kind).collect();
@@ -88,6 +88,7 @@ pub fn assert_standard_set(p: &Processed, displayed: (u32, u32)) {
         vec![
             RenditionKind::Square(48),
             RenditionKind::Square(96),
+            RenditionKind::Square(144),
             RenditionKind::Square(192),
             RenditionKind::Square(288),
             RenditionKind::Square(648),

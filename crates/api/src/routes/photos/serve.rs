@@ -9,7 +9,7 @@ use crate::routes::photos::{etag_matches, image_response, photo_etag};
 use crate::state::AppState;
 
 /// A stored photo: the full upright image, or `?size=N` for an N×N square (N one of the
-/// configured sizes, 48, 96, 192, 288 and 648 by default). No token needed.
+/// configured sizes, 48, 96, 144, 192, 288 and 648 by default). No token needed.
 #[utoipa::path(
     get,
     path = "/photos/{file}",

@@ -20,6 +20,9 @@ pub const ROBOT: i64 = 13; // disabled, account 1
 pub const BARBARA: i64 = 14; // no membership, account 1
 pub const HANK: i64 = 20; // administrator, account 2
 
+/// Blobs one photo is stored as: every square of the default ladder and the Full image.
+pub const RENDITIONS_PER_PHOTO: usize = portrait_imaging::defaults::SQUARE_SIZES.len() + 1;
+
 /// Where a test server keeps its data.
 pub struct Backend {
     pub name: String,

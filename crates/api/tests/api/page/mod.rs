@@ -2,6 +2,7 @@
 //! Chromium (skipped where there is none, unless `PORTRAIT_REQUIRE_BROWSER=1`).
 
 mod browser;
+mod decoding;
 mod headers;
 mod layout;
 mod people;
