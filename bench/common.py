@@ -1,4 +1,4 @@
-"""Shared helpers of the bench/ scripts: build, start a demo server, /proc readings."""
+"""Shared helpers of the bench/ scripts: build, start a demo server, upload to it, /proc readings."""
 
 import json
 import os
@@ -12,23 +12,85 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared/corpus"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# Server flags of the upload benchmarks: uploads up to 32 MiB (the corpus has a 16 MB photo, over
+# the default 10 MiB) and no per-token rate limit (all uploads share the four demo tokens).
+UPLOAD_FLAGS = ["--max-upload-bytes", str(32 << 20), "--rate-limit-per-second", "0"]
+
+
+def target_dir():
+    """Where cargo puts this tree's builds: $CARGO_TARGET_DIR or ./target."""
+    return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 
 
 def build():
     """Release builds of the server and of the bench helper."""
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "portrait", "-p", "portrait-bench"],
                    cwd=ROOT, check=True)
-    return ROOT / "target/release/portrait", ROOT / "target/release/portrait-bench"
+    release = target_dir() / "release"
+    return release / "portrait", release / "portrait-bench"
+
+
+def square_sizes():
+    """portrait's default square ladder, read from `SQUARE_SIZES` in crates/imaging/src/defaults.rs."""
+    text = (ROOT / "crates/imaging/src/defaults.rs").read_text()
+    m = re.search(r"pub const SQUARE_SIZES: \[u32; \d+\] = \[([\d,\s_]*)\];", text)
+    if not m:
+        raise RuntimeError("SQUARE_SIZES not found in crates/imaging/src/defaults.rs")
+    return sorted(int(v.replace("_", "")) for v in m.group(1).split(",") if v.strip())
+
+
+def run_json(cmd):
+    """Runs a command; its stdout lines that are JSON objects, parsed."""
+    out = subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def pipeline_run(bench_binary, photo, runs):
+    """`portrait-bench pipeline-cpu` on one photo: its JSON line (CPU, wall, stage timings)."""
+    line = run_json([bench_binary, "pipeline-cpu", "--runs", runs, photo])[-1]
+    if not line.get("ok"):
+        raise RuntimeError(f"portrait refused {photo}: {line.get('error')}")
+    return line
 
 
 def pipeline_cpu(bench_binary, photo, runs):
     """`portrait-bench pipeline-cpu` on one photo: (mean, min) CPU seconds of `process()` a run."""
-    out = subprocess.run([str(bench_binary), "pipeline-cpu", "--runs", str(runs), str(photo)],
-                         check=True, capture_output=True, text=True).stdout
-    line = json.loads(out.strip().splitlines()[-1])
-    if not line.get("ok"):
-        raise RuntimeError(f"portrait refused {photo}: {line.get('error')}")
+    line = pipeline_run(bench_binary, photo, runs)
     return line["cpu_ms"] / 1000.0, line["min_cpu_ms"] / 1000.0
+
+
+def upload_run(server, bench, photos, concurrency, seconds, reset=True, uploads=None):
+    """`portrait-bench upload` against `server` for `seconds` (or until `uploads` were sent), with
+    the server's CPU seconds (/proc/PID/stat) spent meanwhile, per upload, and its peak RSS."""
+    targets = []
+    for user, token in sorted(server.tokens.items()):
+        targets += ["--target", f"{user}:{token}"]
+    if reset:
+        server.reset_peak_rss()
+    limit = ["--uploads", uploads] if uploads else []
+    cpu0 = server.cpu_seconds()
+    res = run_json([bench, "upload", "--addr", server.addr, *targets, "--concurrency", concurrency,
+                    "--seconds", seconds, *limit, *photos])[0]
+    cpu = server.cpu_seconds() - cpu0
+    res["server_cpu_s"] = cpu
+    res["cpu_s_per_upload"] = cpu / max(res["ok"], 1)
+    res["peak_rss_mb"] = server.status_kb("VmHWM") / 1024
+    return res
+
+
+def server_cpu_per_upload(server, bench, photo, windows, uploads):
+    """Server CPU seconds per upload of one photo, one uploader: the least of `windows` runs of
+    `uploads` uploads each (/proc/PID/stat counts in clock ticks, 10 ms: a window should last
+    well over that). Raises if an upload was not answered 2xx."""
+    best = None
+    for _ in range(windows):
+        res = upload_run(server, bench, [photo], 1, 600, reset=False, uploads=uploads)
+        bad = {k: n for k, n in res["statuses"].items() if not k.startswith("2")}
+        if bad or res["io_errors"] or res["ok"] != uploads:
+            raise RuntimeError(f"uploads of {photo}: statuses {res['statuses']}, "
+                               f"I/O errors {res['io_errors']}")
+        best = res["cpu_s_per_upload"] if best is None else min(best, res["cpu_s_per_upload"])
+    return best
 
 
 def add_binary_options(ap):

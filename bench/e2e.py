@@ -43,31 +43,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CORPUS, ROOT, Server, add_binary_options, binaries, build, machine, noise, ratio_line
+from common import (CORPUS, ROOT, UPLOAD_FLAGS, Server, add_binary_options, binaries, build, machine,
+                    noise, ratio_line, run_json, target_dir, upload_run)
 
 BOMBS = [ROOT / "fixtures/images/bomb-30000x30000.png",
          CORPUS / "hostile/sof-65000x65000.jpg"]
-
-
-def run_json(cmd):
-    out = subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-
-def upload_run(server, bench, photos, concurrency, seconds, reset=True):
-    targets = []
-    for user, token in sorted(server.tokens.items()):
-        targets += ["--target", f"{user}:{token}"]
-    if reset:
-        server.reset_peak_rss()
-    cpu0 = server.cpu_seconds()
-    res = run_json([bench, "upload", "--addr", server.addr, *targets, "--concurrency", concurrency,
-                    "--seconds", seconds, *photos])[0]
-    cpu = server.cpu_seconds() - cpu0
-    res["server_cpu_s"] = cpu
-    res["cpu_s_per_upload"] = cpu / max(res["ok"], 1)
-    res["peak_rss_mb"] = server.status_kb("VmHWM") / 1024
-    return res
 
 
 def non_2xx(runs):
@@ -101,7 +81,7 @@ def main():
             bench = Path(args.bench_tool).resolve()
         else:
             subprocess.run(["cargo", "build", "--release", "-q", "-p", "portrait-bench"], cwd=ROOT, check=True)
-            bench = ROOT / "target/release/portrait-bench"
+            bench = target_dir() / "release/portrait-bench"
         if len(bins) > 1:
             return compare(args, bins, bench, photos, levels)
         portrait = bins[0][1]
@@ -113,8 +93,7 @@ def main():
 
     results = {"pipeline": [], "uploads": {c: [] for c in levels}}
     with tempfile.TemporaryDirectory(prefix="portrait-e2e-") as tmp:
-        server = Server(portrait, tmp, ["--max-upload-bytes", str(32 << 20),
-                                        "--rate-limit-per-second", "0"])
+        server = Server(portrait, tmp, UPLOAD_FLAGS)
         try:
             print(f"# server pid {server.pid} at {server.base}; idle RSS {server.status_kb('VmRSS') / 1024:.0f} MB")
             # Warm-up: every photo once through the server.
@@ -234,7 +213,7 @@ def compare(args, bins, bench, photos, levels):
     for label, path in bins:
         print(f"# {label}: {path}")
     print(f"# portrait-bench: {bench}")
-    flags = ["--max-upload-bytes", str(32 << 20), "--rate-limit-per-second", "0"]
+    flags = UPLOAD_FLAGS
     print(f"# each server: serve --listen 127.0.0.1:0 --data-dir <tmp> --demo {' '.join(flags)}")
     results = {"pipeline": [], "noise": [],
                "uploads": {label: {c: [] for c in levels} for label, _ in bins}}

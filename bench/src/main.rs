@@ -4,7 +4,10 @@
 //! portrait-bench pipeline-cpu [--runs N] FILE...
 //!     CPU time (user+sys, getrusage) and wall time per process() call, measured
 //!     inside one process around N calls after one warm-up call: no process
-//!     start-up, no file reading in the numbers. One JSON line per file.
+//!     start-up, no file reading in the numbers. One JSON line per file, with
+//!     the pipeline's own stage timings (`Stats`: probe, decode, colour, orient,
+//!     crop, resize, encode, render wall, wall, CPU), the minimum and the median
+//!     of each over the N runs.
 //! portrait-bench throughput [--threads T] [--seconds S] FILE...
 //!     T threads each calling process() on the files round-robin for S seconds:
 //!     photos/s the pipeline alone allows on these cores. One JSON line.
@@ -12,9 +15,10 @@
 //!     Time per process() call on files that must be refused (decompression
 //!     bombs), and the peak RSS (VmHWM) before and after. One JSON line per file.
 //! portrait-bench upload --addr HOST:PORT --target USER_ID:TOKEN [--target ...]
-//!                       [--concurrency C] [--seconds S] [--field NAME] FILE...
+//!                       [--concurrency C] [--seconds S] [--uploads N] [--field NAME] FILE...
 //!     C connections (keep-alive HTTP/1.1), each uploading the files round-robin
-//!     as multipart to /api/v1/users/USER_ID/profile_photo for S seconds.
+//!     as multipart to /api/v1/users/USER_ID/profile_photo for S seconds, or
+//!     until N uploads have been sent if --uploads is given (whichever is first).
 //!     Prints one JSON line: uploads/s, latency percentiles, statuses. A
 //!     connection answered 503 or 429 waits Retry-After (at most 1 s) first.
 //! portrait-bench face-crop [--runs N] LABELS.json|PHOTO...
@@ -37,7 +41,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use portrait_imaging::{process, Options};
+use portrait_imaging::{probe, process, process_with_stats, upright, Options, Stats};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -81,6 +85,7 @@ struct Args {
     threads: Option<usize>,
     seconds: Option<f64>,
     concurrency: Option<usize>,
+    uploads: Option<u64>,
     addr: Option<String>,
     targets: Vec<(u64, String)>,
     field: Option<String>,
@@ -108,6 +113,7 @@ impl Args {
                     out.concurrency =
                         Some(number("--concurrency", value("--concurrency")?)? as usize)
                 }
+                "--uploads" => out.uploads = Some(number("--uploads", value("--uploads")?)? as u64),
                 "--addr" => out.addr = Some(value("--addr")?),
                 "--field" => out.field = Some(value("--field")?),
                 "--out" => out.out = Some(PathBuf::from(value("--out")?)),
@@ -202,6 +208,84 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The stages of one `process()` call, from its [`Stats`] (wall times, milliseconds), and the
+/// probe and the orientation timed on their own.
+const PHASES: [&str; 10] = [
+    "probe",
+    "decode",
+    "colour",
+    "orient",
+    "crop",
+    "resize",
+    "encode",
+    "render_wall",
+    "wall",
+    "cpu",
+];
+
+/// One run's stages in the order of [`PHASES`]. `decode` is Stats' decode time without its
+/// colour part (it includes the probe, which the pipeline does first); in the place of
+/// `orient`, which Stats does not time on its own, goes the wall time of an [`upright`] call
+/// (decode and orient; the decode time when there is nothing to turn), from which
+/// [`phases_json`] estimates it; `resize` and `encode` are summed over
+/// the two threads that render; `render_wall` is the wall time after decoding (orientation,
+/// the crop choice, resizing and encoding, on two threads).
+fn phases(
+    probe: Duration,
+    upright: Duration,
+    stats: &Stats,
+    wall: Duration,
+    cpu: Duration,
+) -> [f64; 10] {
+    [
+        ms(probe),
+        ms(stats.decode_time.saturating_sub(stats.colour_time)),
+        ms(stats.colour_time),
+        ms(upright),
+        ms(stats.crop_time),
+        ms(stats.resize_time),
+        ms(stats.encode_time),
+        ms(stats.render_time),
+        ms(wall),
+        ms(cpu),
+    ]
+}
+
+/// `{"probe":1.234,...}` of the per-run stages, each reduced over the runs by `pick`; `orient`
+/// is the reduced `upright()` wall time less the reduced decode and colour times (at least 0).
+fn phases_json(runs: &[[f64; 10]], pick: impl Fn(&mut [f64]) -> f64) -> String {
+    let picked: Vec<f64> = (0..PHASES.len())
+        .map(|i| pick(&mut runs.iter().map(|r| r[i]).collect::<Vec<f64>>()))
+        .collect();
+    let fields: Vec<String> = PHASES
+        .iter()
+        .zip(&picked)
+        .map(|(&name, &value)| {
+            let value = if name == "orient" {
+                (value - picked[1] - picked[2]).max(0.0)
+            } else {
+                value
+            };
+            format!("\"{name}\":{value:.3}")
+        })
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+fn min_of(values: &mut [f64]) -> f64 {
+    values.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn median_of(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
 fn pipeline_cpu(args: &Args) -> Result<(), String> {
     let runs = args.runs.unwrap_or(10).max(1);
     let options = Options::default();
@@ -220,25 +304,55 @@ fn pipeline_cpu(args: &Args) -> Result<(), String> {
             );
             continue;
         }
-        let cpu0 = process_cpu();
-        let wall0 = Instant::now();
         let mut out_bytes = 0usize;
         // The cheapest run too: the one least disturbed by other work on the machine.
         let mut min_cpu = Duration::MAX;
+        let (mut total_cpu, mut total_wall) = (Duration::ZERO, Duration::ZERO);
+        let mut stages = Vec::with_capacity(runs as usize);
+        let mut last = None;
         for _ in 0..runs {
+            // The probe on its own, outside the measured call (process() probes again).
+            let probe_started = Instant::now();
+            let _ = probe(&bytes, &options.limits);
+            let probe_time = probe_started.elapsed();
             let before = process_cpu();
-            let p = process(&bytes, &options).map_err(|e| format!("{name}: {e}"))?;
-            min_cpu = min_cpu.min(process_cpu() - before);
+            let wall0 = Instant::now();
+            let (p, stats) =
+                process_with_stats(&bytes, &options).map_err(|e| format!("{name}: {e}"))?;
+            let wall = wall0.elapsed();
+            let cpu = process_cpu() - before;
+            min_cpu = min_cpu.min(cpu);
+            total_cpu += cpu;
+            total_wall += wall;
             out_bytes = p.renditions.iter().map(|r| r.jpeg.len()).sum();
+            // The pipeline times orientation only as part of render_time: an `upright()` call
+            // (decode and orient), outside the measured call, tells it from the decode.
+            let upright_time = if stats.exif_orientation > 1 {
+                let started = Instant::now();
+                let _ = upright(&bytes, &options);
+                started.elapsed()
+            } else {
+                stats.decode_time
+            };
+            stages.push(phases(probe_time, upright_time, &stats, wall, cpu));
+            last = Some(stats);
         }
-        let wall = wall0.elapsed() / runs;
-        let cpu = (process_cpu() - cpu0) / runs;
+        let Some(stats) = last else { continue };
         println!(
-            "{{\"file\":{},\"ok\":true,\"runs\":{runs},\"cpu_ms\":{:.3},\"min_cpu_ms\":{:.3},\"wall_ms\":{:.3},\"output_bytes\":{out_bytes},\"rss_before_kb\":{rss_before},\"peak_rss_kb\":{peak_rss}}}",
+            "{{\"file\":{},\"ok\":true,\"runs\":{runs},\"cpu_ms\":{:.3},\"min_cpu_ms\":{:.3},\"wall_ms\":{:.3},\"output_bytes\":{out_bytes},\"rss_before_kb\":{rss_before},\"peak_rss_kb\":{peak_rss},\"scale_denominator\":{},\"decoded\":[{},{}],\"exif_orientation\":{},\"displayed\":[{},{}],\"crop_reason\":\"{:?}\",\"phases_min_ms\":{},\"phases_median_ms\":{}}}",
             json_str(&name),
-            ms(cpu),
+            ms(total_cpu / runs),
             ms(min_cpu),
-            ms(wall)
+            ms(total_wall / runs),
+            stats.scale_denominator,
+            stats.decoded_width,
+            stats.decoded_height,
+            stats.exif_orientation,
+            stats.displayed_width,
+            stats.displayed_height,
+            stats.crop_reason,
+            phases_json(&stages, min_of),
+            phases_json(&stages, median_of),
         );
     }
     Ok(())
@@ -364,6 +478,10 @@ fn upload(args: &Args) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let targets = args.targets.clone();
+    // Uploads sent so far, for --uploads.
+    let sent = Arc::new(AtomicU64::new(0));
+    let limit = args.uploads.unwrap_or(u64::MAX);
+    let run_started = Instant::now();
     let tallies: Vec<Tally> = runtime.block_on(async move {
         let deadline = Instant::now() + Duration::from_secs_f64(seconds);
         let tasks: Vec<_> = (0..concurrency)
@@ -371,11 +489,12 @@ fn upload(args: &Args) -> Result<(), String> {
                 let (user, token) = targets[c % targets.len()].clone();
                 let bodies = bodies.clone();
                 let addr = addr.clone();
+                let sent = Arc::clone(&sent);
                 tokio::spawn(async move {
                     let mut tally = Tally::default();
                     let mut conn: Option<Connection> = None;
                     let mut i = c;
-                    while Instant::now() < deadline {
+                    while Instant::now() < deadline && sent.fetch_add(1, Ordering::Relaxed) < limit {
                         let body = &bodies[i % bodies.len()];
                         i += 1;
                         let head = format!(
@@ -428,7 +547,12 @@ fn upload(args: &Args) -> Result<(), String> {
         }
         out
     });
-    let elapsed = seconds; // every task stops at the deadline, plus its last request
+    // Every task stops at the deadline, plus its last request; with --uploads, maybe earlier.
+    let elapsed = if args.uploads.is_some() {
+        run_started.elapsed().as_secs_f64()
+    } else {
+        seconds
+    };
     let mut latencies: Vec<Duration> = tallies
         .iter()
         .flat_map(|t| t.latencies_ok.iter().copied())
