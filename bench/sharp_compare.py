@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Upload CPU of portrait, its pipeline and its whole server, against Node + sharp doing the same job.
 
-    python3 bench/sharp_compare.py [--rounds 3] [--runs 5] [--no-mozjpeg] [--corpus DIR] [PHOTO...]
+    python3 bench/sharp_compare.py [--rounds 3] [--runs 5] [--sharp-jpeg mozjpeg|portrait|plain]
+                                   [--corpus DIR] [PHOTO...]
     python3 bench/sharp_compare.py --phases-only [--runs 9] PHOTO...
 
 The yardstick of issue 15: sharp (npm, an exact version, SHARP_VERSION below: its own libvips with
@@ -14,9 +15,11 @@ of at most 2048 px (`.rotate()` for EXIF, shrink-on-load, an embedded ICC profil
 sRGB as sharp does by default, `toColourspace('srgb')`, alpha on white, no metadata), held in
 memory as raw pixels; the largest square cut from it with `position: 'attention'` (libvips'
 saliency crop, standing in for portrait's face-aware one) and held too; the smaller squares made
-from it; every image JPEG quality 85 with `mozjpeg: true` (trellis quantisation, which portrait is
-moving to; it also makes progressive JPEGs with optimised scans, which portrait does not, and
-costs several times sharp's plain encoder) unless --no-mozjpeg (sharp's defaults: baseline,
+from it; every image JPEG quality 85, with `--sharp-jpeg`: `mozjpeg` (the default, `mozjpeg: true`:
+trellis quantisation and deringing, but also progressive with optimised scans and mozjpeg's own
+tables, which portrait does not use, at several times the plain encoder's cost), `portrait` (what
+portrait's encoder does: baseline, optimised Huffman tables, libjpeg's tables, trellis and
+deringing on images of at most 1 MP, i.e. the squares) or `plain` (sharp's defaults: baseline,
 optimised Huffman tables, 4:2:0). The square sizes are portrait's default ladder, read from
 `SQUARE_SIZES` in crates/imaging/src/defaults.rs at run time, so the two sides always make the
 same set. sharp's CPU is `process.cpuUsage()` (user + sys of the whole Node process) around each
@@ -88,10 +91,10 @@ class SharpJob:
                                      env=env)
         self.hello = json.loads(self.proc.stdout.readline())
 
-    def cpu(self, photo, runs, sizes, mozjpeg):
+    def cpu(self, photo, runs, sizes, jpeg):
         """(min CPU seconds of a job, output bytes of one job)."""
         req = {"file": str(photo), "runs": runs, "full": FULL_MAX_SIDE, "squares": sizes,
-               "quality": QUALITY, "mozjpeg": mozjpeg}
+               "quality": QUALITY, "jpeg": jpeg}
         self.proc.stdin.write(json.dumps(req) + "\n")
         self.proc.stdin.flush()
         answer = json.loads(self.proc.stdout.readline())
@@ -139,8 +142,9 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--runs", type=int, default=5, help="measured runs per side, photo and round")
-    ap.add_argument("--no-mozjpeg", dest="mozjpeg", action="store_false",
-                    help="sharp's plain JPEG settings instead of `mozjpeg: true`")
+    ap.add_argument("--sharp-jpeg", choices=["mozjpeg", "portrait", "plain"], default="mozjpeg",
+                    help="sharp's JPEG settings: `mozjpeg: true` (default), portrait's own "
+                         "(baseline, optimised Huffman, trellis up to 1 MP) or sharp's plain ones")
     ap.add_argument("--phases-only", action="store_true",
                     help="only portrait's stage timings of the photos (no sharp, no server)")
     ap.add_argument("--sharp-dir", type=Path, default=SHARP_DIR,
@@ -161,7 +165,7 @@ def main():
           f"{v.get('highway', '?')}, SIMD {job.hello['simd']}) on Node {job.hello['node']}; "
           f"concurrency {job.hello['concurrency']}, UV_THREADPOOL_SIZE "
           f"{job.hello['uv_threadpool_size']}, cache off; JPEG q{QUALITY}, "
-          f"mozjpeg {'on' if args.mozjpeg else 'off'}")
+          f"sharp JPEG settings: {args.sharp_jpeg}")
     print(f"# squares {sizes} (crates/imaging/src/defaults.rs) and Full ≤ {FULL_MAX_SIDE} px; "
           f"{len(photos)} photos; {args.rounds} rounds × {args.runs} runs a side (min of the runs, "
           f"median of the rounds)")
@@ -195,7 +199,7 @@ def main():
                             server_cpu_per_upload(server, bench, photo, args.runs, res["window"]))
 
                     def sharp_side():
-                        cpu, nbytes = job.cpu(photo, args.runs, sizes, args.mozjpeg)
+                        cpu, nbytes = job.cpu(photo, args.runs, sizes, args.sharp_jpeg)
                         res["sharp"].append(cpu)
                         res["sharp_bytes"] = nbytes
 

@@ -4,7 +4,7 @@
 //
 //   node bench/sharp_job.js SHARP_DIR      (SHARP_DIR holds node_modules/sharp)
 //   request: {"file": PATH, "runs": N, "full": 2048, "squares": [48, ...], "quality": 85,
-//             "mozjpeg": true}
+//             "jpeg": "mozjpeg" | "portrait" | "plain"}
 //   answer:  {"file": PATH, "ok": true, "min_cpu_ms": ..., "mean_cpu_ms": ..., "output_bytes": ...,
 //             "outputs": [[width, height, bytes], ...]}
 //
@@ -22,8 +22,32 @@ sharp.cache(false); // no operation cache: every run does all the work
 // The same set portrait makes: the upright Full image (at most `full` px, never enlarged, sRGB,
 // transparency on white), decoded once and held in memory; the largest square cut from it with
 // libvips' attention crop; the smaller squares from that square; JPEG, no metadata.
+// JPEG settings of an output of `pixels` pixels: `mozjpeg: true` (trellis, deringing,
+// progressive with optimised scans, table 3), portrait's own (baseline, optimised Huffman tables,
+// libjpeg's tables, trellis and deringing up to TRELLIS_MAX_PIXELS as in
+// crates/imaging/src/encode.rs) or sharp's plain defaults.
+const TRELLIS_MAX_PIXELS = 1024 * 1024;
+function jpegOptions(req, pixels) {
+  switch (req.jpeg) {
+    case 'mozjpeg':
+      return { quality: req.quality, mozjpeg: true };
+    case 'portrait': {
+      const trellis = pixels <= TRELLIS_MAX_PIXELS;
+      return {
+        quality: req.quality,
+        optimiseCoding: true,
+        quantisationTable: 0,
+        trellisQuantisation: trellis,
+        overshootDeringing: trellis,
+      };
+    }
+    default:
+      return { quality: req.quality };
+  }
+}
+
 async function job(input, req) {
-  const jpeg = { quality: req.quality, mozjpeg: req.mozjpeg };
+  const jpeg = (side, other = side) => jpegOptions(req, side * other);
   // Embedded ICC profiles are converted to sRGB by sharp itself (and not kept: no
   // keepIccProfile/withMetadata); toColourspace also turns CMYK and grey into sRGB.
   const full = await sharp(input)
@@ -34,18 +58,21 @@ async function job(input, req) {
     .raw()
     .toBuffer({ resolveWithObject: true });
   const fullRaw = { raw: full.info };
-  const out = [await sharp(full.data, fullRaw).jpeg(jpeg).toBuffer({ resolveWithObject: true })];
+  const fullJpeg = jpeg(full.info.width, full.info.height);
+  const out = [await sharp(full.data, fullRaw).jpeg(fullJpeg).toBuffer({ resolveWithObject: true })];
   const sizes = [...req.squares].sort((a, b) => b - a);
   const largest = await sharp(full.data, fullRaw)
     .resize(sizes[0], sizes[0], { fit: 'cover', position: 'attention' })
     .raw()
     .toBuffer({ resolveWithObject: true });
   const squareRaw = { raw: largest.info };
-  out.push(await sharp(largest.data, squareRaw).jpeg(jpeg).toBuffer({ resolveWithObject: true }));
+  out.push(await sharp(largest.data, squareRaw)
+    .jpeg(jpeg(sizes[0]))
+    .toBuffer({ resolveWithObject: true }));
   for (const size of sizes.slice(1)) {
     out.push(await sharp(largest.data, squareRaw)
       .resize(size, size)
-      .jpeg(jpeg)
+      .jpeg(jpeg(size))
       .toBuffer({ resolveWithObject: true }));
   }
   return out.map((o) => [o.info.width, o.info.height, o.data.length]);
