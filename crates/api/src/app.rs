@@ -57,7 +57,7 @@ impl Application {
         let state = AppState {
             store,
             photos: Arc::new(photos),
-            urls: Arc::new(PhotoUrls::new(&base)),
+            urls: Arc::new(PhotoUrls::new(&base, &config.imaging.square_sizes)),
             readiness: Arc::default(),
             config: Arc::new(config),
         };

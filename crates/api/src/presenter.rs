@@ -105,6 +105,10 @@ impl Presenter<'_> {
             last_site_activity: (f.last_site_activity && self.viewer.is_administrator())
                 .then(|| user.last_site_activity.map(Time)),
             classification: asked(f.classification, &user.classification),
+            photo_renditions: f.photo_renditions.then(|| {
+                let renditions = self.urls.renditions(user.photo_id.0.as_ref());
+                renditions.map(views::PhotoRenditions::from)
+            }),
             account_membership_id: linked(i.account_membership).map(|found| {
                 let membership = found.account_memberships.iter().find(|m| m.user_id == uid);
                 membership.map(|m| Id(m.id))

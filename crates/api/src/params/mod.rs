@@ -94,6 +94,8 @@ pub struct OptionalFields {
     pub abbreviated_timezone: bool,
     pub last_site_activity: bool,
     pub classification: bool,
+    /// portrait's own, unknown to Kantata (whose clients never ask for it).
+    pub photo_renditions: bool,
 }
 
 impl OptionalFields {
@@ -107,6 +109,7 @@ impl OptionalFields {
             "abbreviated_timezone" => self.abbreviated_timezone = true,
             "last_site_activity" => self.last_site_activity = true,
             "classification" => self.classification = true,
+            "photo_renditions" => self.photo_renditions = true,
             _ => {}
         }
     }

@@ -32,5 +32,5 @@ pub use role::Role;
 pub use skill::Skill;
 pub use skill_membership::SkillMembership;
 pub use time::Time;
-pub use user::User;
+pub use user::{PhotoRenditions, User};
 pub use work_sample::WorkSample;

@@ -2,12 +2,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Id, Ids, Time};
+use crate::photo_urls::Renditions;
 
 /// A User. Optional fields and association ids appear only when asked for.
 #[derive(Serialize, ToSchema)]
 pub struct User<'a> {
     pub full_name: &'a str,
-    /// Absolute URL of the photo; `?size=48|96|192|288|648` gives squares.
+    /// Absolute URL of the photo; `?size=48|96|144|192|288|648` gives squares.
     pub photo_path: String,
     pub email_address: &'a str,
     /// `null` when the user has none, as in Kantata.
@@ -50,6 +51,12 @@ pub struct User<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, required = false)]
     pub classification: Option<Option<&'a str>>,
+    /// With `optional_fields=photo_renditions` (portrait's own, not Kantata's): the URL of
+    /// every rendition by format and size, e.g. `{"jpeg": {"48": URL, …, "648": URL,
+    /// "full": URL}}`, ready for `srcset` and `<picture>`; `null` for the default image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<PhotoRenditions>, required = false)]
+    pub photo_renditions: Option<Option<PhotoRenditions>>,
 
     /// With `include=account_membership`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,4 +93,21 @@ pub struct User<'a> {
 
     #[schema(value_type = String)]
     pub id: Id,
+}
+
+/// Rendition URLs of one photo, per format; each maps a size (`48` … `648`, `full`) to its URL,
+/// smallest first.
+#[derive(Serialize, ToSchema)]
+pub struct PhotoRenditions {
+    #[schema(value_type = Object)]
+    pub jpeg: serde_json::Map<String, serde_json::Value>,
+}
+
+impl From<Renditions> for PhotoRenditions {
+    fn from(renditions: Renditions) -> Self {
+        let jpeg = renditions.jpeg.into_iter();
+        Self {
+            jpeg: jpeg.map(|(size, url)| (size, url.into())).collect(),
+        }
+    }
 }

@@ -855,3 +855,44 @@ async fn a_size_added_to_the_ladder_later_is_made_from_a_larger_square_on_first_
         before.stop().await;
     }
 }
+
+#[tokio::test]
+async fn photo_renditions_lists_every_rendition_url_when_asked_for() {
+    let app = TestApp::spawn(Backend::sqlite_fs()).await;
+    let renditions = |body: &Value, user: i64| body["users"][user.to_string()].clone();
+    let asked = "optional_fields=photo_renditions";
+    // The default image has no renditions; Kantata's clients never ask and never see the key.
+    let (_, body) = app
+        .get(&format!("/api/v1/users/{ADA}?{asked}"), Some(ADA))
+        .await;
+    assert_eq!(renditions(&body, ADA)["photo_renditions"], Value::Null);
+    let (_, body) = app.get(&format!("/api/v1/users/{ADA}"), Some(ADA)).await;
+    assert!(renditions(&body, ADA).get("photo_renditions").is_none());
+
+    let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200, "{body}");
+    let path = photo_path_of(&body, ADA);
+    let (status, body) = app.get(&format!("/api/v1/users?{asked}"), Some(ADA)).await;
+    assert_eq!(status, 200);
+    let jpeg = &renditions(&body, ADA)["photo_renditions"]["jpeg"];
+    let listed: Vec<(&String, &Value)> = jpeg.as_object().expect("by size").iter().collect();
+    let mut expected: Vec<(String, String)> = portrait_imaging::defaults::SQUARE_SIZES
+        .iter()
+        .map(|side| (side.to_string(), format!("{path}?size={side}")))
+        .collect();
+    expected.push(("full".to_owned(), path.clone()));
+    assert_eq!(
+        listed
+            .iter()
+            .map(|(size, url)| ((*size).clone(), url.as_str().unwrap_or_default().to_owned()))
+            .collect::<Vec<_>>(),
+        expected,
+        "smallest first, then full"
+    );
+    for (size, url) in expected {
+        let (status, headers, _) = fetch(&app, &url).await;
+        assert_eq!(status, 200, "{size}");
+        assert_eq!(headers["content-type"], "image/jpeg", "{size}");
+    }
+    app.stop().await;
+}
