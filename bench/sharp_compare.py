@@ -18,8 +18,8 @@ saliency crop, standing in for portrait's face-aware one) and held too; the smal
 from it; every image JPEG quality 85, with `--sharp-jpeg`: `mozjpeg` (the default, `mozjpeg: true`:
 trellis quantisation and deringing, but also progressive with optimised scans and mozjpeg's own
 tables, which portrait does not use, at several times the plain encoder's cost), `portrait` (what
-portrait's encoder does: baseline, optimised Huffman tables, libjpeg's tables, trellis and
-deringing on images of at most 1 MP, i.e. the squares) or `plain` (sharp's defaults: baseline,
+portrait's encoder does: baseline, optimised Huffman tables, mozjpeg's tables, trellis and
+deringing on the squares of 288 px and less) or `plain` (sharp's defaults: baseline,
 optimised Huffman tables, 4:2:0). The square sizes are portrait's default ladder, read from
 `SQUARE_SIZES` in crates/imaging/src/defaults.rs at run time, so the two sides always make the
 same set. sharp's CPU is `process.cpuUsage()` (user + sys of the whole Node process) around each
@@ -144,7 +144,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5, help="measured runs per side, photo and round")
     ap.add_argument("--sharp-jpeg", choices=["mozjpeg", "portrait", "plain"], default="mozjpeg",
                     help="sharp's JPEG settings: `mozjpeg: true` (default), portrait's own "
-                         "(baseline, optimised Huffman, trellis up to 1 MP) or sharp's plain ones")
+                         "(baseline, optimised Huffman, trellis up to 288 px) or sharp's plain ones")
     ap.add_argument("--phases-only", action="store_true",
                     help="only portrait's stage timings of the photos (no sharp, no server)")
     ap.add_argument("--sharp-dir", type=Path, default=SHARP_DIR,

@@ -24,9 +24,9 @@ sharp.cache(false); // no operation cache: every run does all the work
 // libvips' attention crop; the smaller squares from that square; JPEG, no metadata.
 // JPEG settings of an output of `pixels` pixels: `mozjpeg: true` (trellis, deringing,
 // progressive with optimised scans, table 3), portrait's own (baseline, optimised Huffman tables,
-// libjpeg's tables, trellis and deringing up to TRELLIS_MAX_PIXELS as in
+// mozjpeg's tables, trellis and deringing up to TRELLIS_MAX_PIXELS as in
 // crates/imaging/src/encode.rs) or sharp's plain defaults.
-const TRELLIS_MAX_PIXELS = 1024 * 1024;
+const TRELLIS_MAX_PIXELS = 300 * 300;
 function jpegOptions(req, pixels) {
   switch (req.jpeg) {
     case 'mozjpeg':
@@ -36,7 +36,7 @@ function jpegOptions(req, pixels) {
       return {
         quality: req.quality,
         optimiseCoding: true,
-        quantisationTable: 0,
+        quantisationTable: 3,
         trellisQuantisation: trellis,
         overshootDeringing: trellis,
       };

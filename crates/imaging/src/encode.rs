@@ -4,18 +4,19 @@
 //!
 //! Every rendition gets optimised Huffman tables and 4:2:0 chroma. Trellis quantisation
 //! (mozjpeg's rate-distortion search over the quantised coefficients) is used up to
-//! [`TRELLIS_MAX_PIXELS`]: on the squares it saves ~9 % of the bytes at equal ssimulacra for
-//! a few milliseconds, while on the Full rendition it would cost several times the rest of
-//! the upload (BENCHMARKS.md, "Smaller JPEGs").
+//! [`TRELLIS_MAX_PIXELS`]: the avatar sizes pages show most (48 to 288 px), where it saves a
+//! few per cent of the bytes at equal SSIMULACRA for a few milliseconds. On the 648 square it
+//! added ~15 % to an upload's CPU, and on a 2048 px Full rendition it would cost more than the
+//! rest of the upload (BENCHMARKS.md, "Smaller JPEGs").
 
 use image::RgbImage;
 use mozjpeg_rs::{Encoder, QuantTableIdx, Subsampling, TrellisConfig};
 
 use crate::ImageError;
 
-/// Largest rendition, in pixels, encoded with trellis quantisation: the 648 square and
-/// everything smaller, not a 2048 px Full rendition.
-pub(crate) const TRELLIS_MAX_PIXELS: u64 = 1024 * 1024;
+/// Largest rendition, in pixels, encoded with trellis quantisation: the 288 square and
+/// everything smaller.
+pub(crate) const TRELLIS_MAX_PIXELS: u64 = 300 * 300;
 
 /// Encodes `image` as a baseline JPEG at `quality` (clamped to 1–100).
 pub(crate) fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError> {
@@ -27,8 +28,9 @@ pub(crate) fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageErro
     };
     Encoder::baseline_optimized()
         .quality(quality.clamp(1, 100))
-        // libjpeg's tables, so that a quality means what it meant with libjpeg encoders.
-        .quant_tables(QuantTableIdx::JpegAnnexK)
+        // mozjpeg's default tables (Robidoux's, as in ImageMagick): at equal SSIMULACRA they need
+        // ~5 % fewer bytes than libjpeg's, and at the same quality number score within 2 %.
+        .quant_tables(QuantTableIdx::ImageMagick)
         // 8-bit tables even at low qualities: a baseline JPEG every decoder reads.
         .force_baseline(true)
         // 4:4:4 needed 1.2-1.3x the bytes at equal ssimulacra, even at 96 px.
