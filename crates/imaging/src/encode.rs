@@ -6,7 +6,7 @@
 //! (mozjpeg's rate-distortion search over the quantised coefficients) is used up to
 //! [`TRELLIS_MAX_PIXELS`]: the avatar sizes pages show most (48 to 288 px), where it saves a
 //! few per cent of the bytes at equal SSIMULACRA for a few milliseconds. On the 648 square it
-//! added ~15 % to an upload's CPU, and on a 2048 px Full rendition it would cost more than the
+//! added about a tenth to an upload's CPU, and on a 2048 px Full rendition it would cost more than the
 //! rest of the upload (BENCHMARKS.md, "Smaller JPEGs").
 
 use image::RgbImage;

@@ -3,11 +3,13 @@
 //! by `portrait backfill`. Each is stored once made, so it is made once; two instances making
 //! the same one at once write the same bytes (the pipeline is deterministic).
 
+use std::collections::HashSet;
+
 use bytes::Bytes;
 use portrait_store::PhotoId;
 
 use crate::error::PhotoError;
-use crate::keys::{blob_key, Variant};
+use crate::keys::{blob_key, Variant, PREFIX};
 use crate::Photos;
 
 /// What [`Photos::backfill`] did.
@@ -57,9 +59,9 @@ impl Photos {
     /// Makes every configured square that a current photo lacks.
     pub async fn backfill(&self) -> Result<BackfillReport, PhotoError> {
         let photos = self.store.referenced_photos().await?;
-        let stored: std::collections::HashSet<String> = self
+        let stored: HashSet<String> = self
             .blobs
-            .list(crate::keys::PREFIX)
+            .list(PREFIX)
             .await?
             .into_iter()
             .map(|blob| blob.key.into_string())
