@@ -75,7 +75,8 @@ enum Command {
         grace_seconds: Option<u64>,
     },
     /// Make the square renditions that photos stored before their size joined the ladder lack
-    /// (the server also makes each on its first request).
+    /// (the server also makes each on its first request), and the ThumbHash placeholders of
+    /// photos stored before placeholders existed.
     Backfill {
         #[command(flatten)]
         storage: StorageArgs,
@@ -224,8 +225,8 @@ impl Cli {
                 let config = load(storage.overlay())?;
                 let report = open_photos(config).await?.backfill().await?;
                 println!(
-                    "examined {} photos: made {} renditions, {} could not be made (no larger square stored)",
-                    report.photos, report.made, report.unmakeable
+                    "examined {} photos: made {} renditions, {} could not be made (no larger square stored); {} ThumbHash placeholders",
+                    report.photos, report.made, report.unmakeable, report.thumbhashes
                 );
                 Ok(())
             }

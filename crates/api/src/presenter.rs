@@ -2,6 +2,7 @@
 //! what they asked for decide which keys appear. Inside objects: fields first, association ids
 //! after, `id` last; every id a string.
 
+use base64::prelude::{Engine, BASE64_STANDARD};
 use portrait_store::{Associations, Includes, Principal, User};
 
 use crate::params::OptionalFields;
@@ -108,6 +109,10 @@ impl Presenter<'_> {
             photo_renditions: f.photo_renditions.then(|| {
                 let renditions = self.urls.renditions(user.photo_id.0.as_ref());
                 renditions.map(views::PhotoRenditions::from)
+            }),
+            photo_thumbhash: f.photo_thumbhash.then(|| {
+                let thumbhash = user.photo_id.0.as_ref().and(user.photo_thumbhash.as_ref());
+                thumbhash.map(|bytes| BASE64_STANDARD.encode(bytes))
             }),
             account_membership_id: linked(i.account_membership).map(|found| {
                 let membership = found.account_memberships.iter().find(|m| m.user_id == uid);

@@ -30,6 +30,7 @@ mod error;
 mod heif;
 mod jxl;
 mod orient;
+mod placeholder;
 mod probe;
 mod resize;
 #[cfg(feature = "testing")]
@@ -151,6 +152,9 @@ pub struct Processed {
     pub source: Probe,
     /// Squares in the order of `Options::square_sizes`, then Full last.
     pub renditions: Vec<Rendition>,
+    /// The ThumbHash of the squares, for a placeholder painted before they load (`None`
+    /// when no square was asked for).
+    pub thumbhash: Option<Vec<u8>>,
 }
 
 /// How [`process`] went about it, for tests, logs and benchmarks.
@@ -276,6 +280,19 @@ pub fn smaller_square(
         .into_iter()
         .find(|r| r.kind == RenditionKind::Square(side.clamp(1, defaults::MAX_OUTPUT_SIDE)))
         .ok_or_else(|| ImageError::corrupt("no square rendition was made"))
+}
+
+/// The ThumbHash of a stored square rendition (for photos stored before placeholders
+/// existed), decoded as [`process`] decodes, within `options`' limits and formats.
+pub fn thumbhash_of_square(square: &[u8], options: &Options) -> Result<Vec<u8>, ImageError> {
+    let options = Options {
+        // Lets a JPEG shrink on load to the size the placeholder reads.
+        square_sizes: vec![placeholder::SIDE],
+        full_max_side: placeholder::SIDE,
+        crop: None,
+        ..options.clone()
+    };
+    guarded(|| decode_upright(square, &options)).map(|u| placeholder::thumbhash(&u.image))
 }
 
 /// Runs `work`, turning a panic inside a decoder into [`ImageError::Corrupt`].
@@ -438,7 +455,13 @@ fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, I
         };
         Ok((full, pixels, spent))
     };
-    type Squares = (Vec<Rendition>, Vec<image::RgbImage>, Chosen, Spent);
+    type Squares = (
+        Vec<Rendition>,
+        Option<Vec<u8>>,
+        Vec<image::RgbImage>,
+        Chosen,
+        Spent,
+    );
     let make_squares = || -> Result<Squares, ImageError> {
         let mut spent = Spent::default();
         let chosen = choose_region(options.crop.as_ref(), displayed, &image);
@@ -446,6 +469,8 @@ fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, I
         let resized = timed(&mut spent.resize, || {
             resize::squares(&mut resizer, &image, chosen.region, &square_sizes)
         })?;
+        let smallest = resized.iter().min_by_key(|(size, _)| *size);
+        let thumbhash = smallest.map(|(_, img)| placeholder::thumbhash(img));
         let mut squares = Vec::with_capacity(resized.len());
         let mut pixels = Vec::new();
         for (size, img) in resized {
@@ -457,7 +482,7 @@ fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, I
             });
             pixels.extend(keep_pixels.then_some(img));
         }
-        Ok((squares, pixels, chosen, spent))
+        Ok((squares, thumbhash, pixels, chosen, spent))
     };
     // The Full rendition is the largest single job: do it on a second thread
     // beside the crop choice and the squares, or inline if no thread can be had.
@@ -473,7 +498,7 @@ fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, I
             Err(_) => (make_full(), make_squares()),
         }
     });
-    let (mut renditions, mut pixels, chosen, squares_spent) = squares?;
+    let (mut renditions, thumbhash, mut pixels, chosen, squares_spent) = squares?;
     let (full, full_pixels, full_spent) = full?;
     renditions.push(full);
     pixels.extend(full_pixels);
@@ -495,7 +520,12 @@ fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, I
         crop: chosen.displayed,
         crop_time: chosen.time,
     };
-    Ok((Processed { source, renditions }, stats, pixels))
+    let processed = Processed {
+        source,
+        renditions,
+        thumbhash,
+    };
+    Ok((processed, stats, pixels))
 }
 
 /// The squares' region and how it was found.

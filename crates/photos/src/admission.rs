@@ -102,6 +102,15 @@ impl ProcessingQueue {
         .await
     }
 
+    /// The ThumbHash of a stored `square` of a photo that predates placeholders
+    /// ([`portrait_imaging::thumbhash_of_square`]), on a worker like an upload.
+    pub async fn thumbhash_of_square(&self, square: Bytes) -> Result<Vec<u8>, PhotoError> {
+        self.on_worker(square, self.options.clone(), |bytes, options| {
+            portrait_imaging::thumbhash_of_square(bytes, options)
+        })
+        .await
+    }
+
     /// Runs `work` on the blocking pool once its decode memory and a worker are free, within
     /// the processing timeout.
     async fn on_worker<T: Send + 'static>(

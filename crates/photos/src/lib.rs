@@ -104,7 +104,7 @@ impl Photos {
 
     /// Back to the default image.
     pub async fn reset(&self, user: UserId) -> Result<(), PhotoError> {
-        if let Some(previous) = self.store.replace_photo(user, None).await? {
+        if let Some(previous) = self.store.replace_photo(user, None, None).await? {
             self.remove(&previous).await;
         }
         Ok(())

@@ -2,6 +2,9 @@
 //! after the upload), made from a larger square it has: on first request, or for every photo
 //! by `portrait backfill`. Each is stored once made, so it is made once; two instances making
 //! the same one at once write the same bytes (the pipeline is deterministic).
+//!
+//! The backfill also gives such photos their ThumbHash placeholder, read from their smallest
+//! square.
 
 use std::collections::HashSet;
 
@@ -20,6 +23,8 @@ pub struct BackfillReport {
     pub made: usize,
     /// Renditions that could not be made: the photo has no larger square to make them from.
     pub unmakeable: usize,
+    /// ThumbHash placeholders made and stored.
+    pub thumbhashes: usize,
 }
 
 impl Photos {
@@ -56,7 +61,7 @@ impl Photos {
         Ok(None)
     }
 
-    /// Makes every configured square that a current photo lacks.
+    /// Makes every configured square that a current photo lacks, then every missing ThumbHash.
     pub async fn backfill(&self) -> Result<BackfillReport, PhotoError> {
         let photos = self.store.referenced_photos().await?;
         let stored: HashSet<String> = self
@@ -82,6 +87,28 @@ impl Photos {
                 }
             }
         }
+        for photo in self.store.photos_without_thumbhash().await? {
+            if self.make_thumbhash(&photo).await? {
+                report.thumbhashes += 1;
+            }
+        }
         Ok(report)
+    }
+
+    /// Stores `photo`'s ThumbHash, read from its smallest stored square; false when it has
+    /// none.
+    async fn make_thumbhash(&self, photo: &PhotoId) -> Result<bool, PhotoError> {
+        let mut sides = self.square_sizes().to_vec();
+        sides.sort_unstable();
+        for side in sides {
+            let key = blob_key(photo, Variant::Square(side));
+            let Some(square) = self.blobs.get(&key).await? else {
+                continue;
+            };
+            let thumbhash = self.queue.thumbhash_of_square(square).await?;
+            self.store.set_photo_thumbhash(photo, &thumbhash).await?;
+            return Ok(true);
+        }
+        Ok(false)
     }
 }

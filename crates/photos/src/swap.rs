@@ -27,6 +27,7 @@ impl Photos {
         processed: Processed,
     ) -> Result<PhotoId, PhotoError> {
         let photo = photo_id(&processed);
+        let thumbhash = processed.thumbhash;
         let writes = processed.renditions.into_iter().map(|rendition| {
             let key = blob_key(&photo, Variant::of(rendition.kind));
             let blobs = &self.blobs;
@@ -46,7 +47,10 @@ impl Photos {
             }
         };
         let swapping = Instant::now();
-        let previous = self.store.replace_photo(user, Some(&photo)).await;
+        let previous = self
+            .store
+            .replace_photo(user, Some(&photo), thumbhash.as_deref())
+            .await;
         telemetry::record_stage(Stage::Swap, swapping.elapsed());
         let previous = previous?;
         // The first GETs of a new photo usually follow its upload at once.

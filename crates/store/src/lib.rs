@@ -66,17 +66,27 @@ pub trait MetadataStore: Send + Sync + std::fmt::Debug {
         includes: &Includes,
     ) -> Result<Associations, StoreError>;
 
-    /// Points the user at a new photo (or none) and returns the photo it replaced.
+    /// Points the user at a new photo (or none), with the photo's ThumbHash placeholder, and
+    /// returns the photo it replaced.
     async fn replace_photo(
         &self,
         user: UserId,
         photo: Option<&PhotoId>,
+        thumbhash: Option<&[u8]>,
     ) -> Result<Option<PhotoId>, StoreError>;
     /// Applies one `PUT /users/{id}` in one transaction: all of it or, on any error, none.
     /// [`StoreError::EmailTaken`] when another user already has the new address.
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<(), StoreError>;
     /// Every photo some user points at, for the blob sweep.
     async fn referenced_photos(&self) -> Result<HashSet<PhotoId>, StoreError>;
+    /// Current photos stored before placeholders existed, for the backfill.
+    async fn photos_without_thumbhash(&self) -> Result<HashSet<PhotoId>, StoreError>;
+    /// Gives a photo that has none its ThumbHash.
+    async fn set_photo_thumbhash(
+        &self,
+        photo: &PhotoId,
+        thumbhash: &[u8],
+    ) -> Result<(), StoreError>;
 
     /// How many statements this store has sent since it was opened (for tests of batching).
     fn queries_executed(&self) -> u64;

@@ -218,6 +218,9 @@ pub struct User {
     pub role_id: Option<i64>,
     #[sqlx(try_from = "Option<String>")]
     pub photo_id: OptionalPhotoId,
+    /// The photo's ThumbHash; `None` without a photo, or for one stored before placeholders
+    /// existed and not yet backfilled.
+    pub photo_thumbhash: Option<Vec<u8>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -120,11 +120,12 @@ impl MetadataStore for Timed {
         &self,
         user: UserId,
         photo: Option<&PhotoId>,
+        thumbhash: Option<&[u8]>,
     ) -> Result<Option<PhotoId>, StoreError> {
         // If the deadline passes after the commit, the caller sees Unavailable although the
         // swap happened: the new photo is in place and the old one is left for the sweep.
-        self.within("replace_photo", self.inner.replace_photo(user, photo))
-            .await
+        let swap = self.inner.replace_photo(user, photo, thumbhash);
+        self.within("replace_photo", swap).await
     }
 
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<(), StoreError> {
@@ -137,6 +138,20 @@ impl MetadataStore for Timed {
     async fn referenced_photos(&self) -> Result<HashSet<PhotoId>, StoreError> {
         self.within("referenced_photos", self.inner.referenced_photos())
             .await
+    }
+
+    async fn photos_without_thumbhash(&self) -> Result<HashSet<PhotoId>, StoreError> {
+        let query = self.inner.photos_without_thumbhash();
+        self.within("photos_without_thumbhash", query).await
+    }
+
+    async fn set_photo_thumbhash(
+        &self,
+        photo: &PhotoId,
+        thumbhash: &[u8],
+    ) -> Result<(), StoreError> {
+        let query = self.inner.set_photo_thumbhash(photo, thumbhash);
+        self.within("set_photo_thumbhash", query).await
     }
 
     fn queries_executed(&self) -> u64 {

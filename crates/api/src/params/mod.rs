@@ -94,8 +94,9 @@ pub struct OptionalFields {
     pub abbreviated_timezone: bool,
     pub last_site_activity: bool,
     pub classification: bool,
-    /// portrait's own, unknown to Kantata (whose clients never ask for it).
+    /// portrait's own, unknown to Kantata (whose clients never ask for them).
     pub photo_renditions: bool,
+    pub photo_thumbhash: bool,
 }
 
 impl OptionalFields {
@@ -110,6 +111,7 @@ impl OptionalFields {
             "last_site_activity" => self.last_site_activity = true,
             "classification" => self.classification = true,
             "photo_renditions" => self.photo_renditions = true,
+            "photo_thumbhash" => self.photo_thumbhash = true,
             _ => {}
         }
     }

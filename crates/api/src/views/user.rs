@@ -57,6 +57,13 @@ pub struct User<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<PhotoRenditions>, required = false)]
     pub photo_renditions: Option<Option<PhotoRenditions>>,
+    /// With `optional_fields=photo_thumbhash` (portrait's own): the photo's
+    /// [ThumbHash](https://evanw.github.io/thumbhash/) in standard base64, about 36 characters
+    /// a client decodes into a blurred placeholder to paint while the avatar loads; `null` for
+    /// the default image, and for a photo stored before placeholders until `portrait backfill`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Byte, required = false)]
+    pub photo_thumbhash: Option<Option<String>>,
 
     /// With `include=account_membership`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -857,6 +857,51 @@ async fn a_size_added_to_the_ladder_later_is_made_from_a_larger_square_on_first_
 }
 
 #[tokio::test]
+async fn photo_thumbhash_is_a_placeholder_of_the_squares_when_asked_for() {
+    use base64::prelude::{Engine, BASE64_STANDARD};
+    let app = TestApp::spawn(Backend::sqlite_fs()).await;
+    let asked = format!("/api/v1/users/{ADA}?optional_fields=photo_thumbhash");
+    let thumbhash_in = |body: &Value| body["users"][ADA.to_string()]["photo_thumbhash"].clone();
+    let (_, body) = app.get(&asked, Some(ADA)).await;
+    assert_eq!(
+        thumbhash_in(&body),
+        Value::Null,
+        "the default image has none"
+    );
+    let (_, body) = app.get(&format!("/api/v1/users/{ADA}"), Some(ADA)).await;
+    assert!(body["users"][ADA.to_string()]
+        .get("photo_thumbhash")
+        .is_none());
+
+    let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200, "{body}");
+    let path = photo_path_of(&body, ADA);
+    let (_, body) = app.get(&asked, Some(ADA)).await;
+    let encoded = thumbhash_in(&body);
+    let bytes = BASE64_STANDARD
+        .decode(encoded.as_str().expect("a base64 string"))
+        .expect("standard base64");
+    assert!((5..=40).contains(&bytes.len()), "{} bytes", bytes.len());
+    let aspect = thumbhash::thumb_hash_to_approximate_aspect_ratio(&bytes).expect("a ThumbHash");
+    assert!((aspect - 1.0).abs() < 0.01, "a square: {aspect}");
+    // Its average colour is the smallest square's.
+    let (r, g, b, a) = thumbhash::thumb_hash_to_average_rgba(&bytes).expect("a ThumbHash");
+    assert_eq!(a, 1.0, "opaque");
+    let (_, _, square) = fetch(&app, &format!("{path}?size=48")).await;
+    let square = decode(&square);
+    for (channel, hashed) in [r, g, b].into_iter().enumerate() {
+        let samples = square.rgb.iter().skip(channel).step_by(3);
+        let mean = samples.map(|&v| f64::from(v)).sum::<f64>() / f64::from(48 * 48);
+        let hashed = f64::from(hashed) * 255.0;
+        assert!(
+            (hashed - mean).abs() < 12.0,
+            "channel {channel}: {hashed} against {mean}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn photo_renditions_lists_every_rendition_url_when_asked_for() {
     let app = TestApp::spawn(Backend::sqlite_fs()).await;
     let renditions = |body: &Value, user: i64| body["users"][user.to_string()].clone();

@@ -167,3 +167,23 @@ async fn an_upload_over_its_time_budget_times_out() {
         assert_eq!(current_photo(store.as_ref()).await, None);
     }
 }
+
+#[tokio::test]
+async fn a_photo_gets_its_thumbhash_on_upload_and_older_ones_from_the_backfill() {
+    for (photos, store, _guard) in services(PhotoLimits::default()).await {
+        let photo = photos
+            .upload(photos.admit(1024).unwrap(), ADA, png(300, 200), None)
+            .await
+            .unwrap();
+        assert!(store.photos_without_thumbhash().await.unwrap().is_empty());
+
+        // As a photo stored before placeholders existed.
+        store.replace_photo(ADA, Some(&photo), None).await.unwrap();
+        let missing = store.photos_without_thumbhash().await.unwrap();
+        assert_eq!(missing.into_iter().collect::<Vec<_>>(), vec![photo.clone()]);
+        let report = photos.backfill().await.unwrap();
+        assert_eq!((report.photos, report.made, report.thumbhashes), (1, 0, 1));
+        assert!(store.photos_without_thumbhash().await.unwrap().is_empty());
+        assert_eq!(photos.backfill().await.unwrap().thumbhashes, 0);
+    }
+}

@@ -12,7 +12,7 @@
 pub const USER_COLUMNS: &str = "u.id, u.account_id, u.full_name, u.email_address, u.headline, \
      u.bio, u.website, u.city, u.state, u.country, u.abbreviated_timezone, u.classification, \
      u.last_site_activity, u.disabled, u.generic, u.manager_id, u.role_id, u.photo_id, \
-     u.created_at, u.updated_at";
+     u.photo_thumbhash, u.created_at, u.updated_at";
 
 /// `$1` is the token hash. The stored hash comes back to be compared in constant time.
 pub const AUTHENTICATE: &str = "SELECT t.token_hash, u.id, u.account_id, m.permission \
@@ -99,14 +99,15 @@ pub const REVOKE_TOKEN: &str =
 /// `$1` user id.
 pub const CURRENT_PHOTO: &str = "SELECT photo_id FROM users WHERE id = $1";
 
-/// Compare-and-swap of a user's photo: `$1` new photo, `$2` now, `$3` user id, `$4` the photo
-/// read before. The two dialects spell a NULL-safe equality differently.
+/// Compare-and-swap of a user's photo: `$1` new photo, `$2` its ThumbHash, `$3` now, `$4` user
+/// id, `$5` the photo read before. The two dialects spell a NULL-safe equality differently.
 macro_rules! swap_photo {
     ($null_safe_eq:literal) => {
         concat!(
-            "UPDATE users SET photo_id = $1, updated_at = $2 WHERE id = $3 AND photo_id ",
+            "UPDATE users SET photo_id = $1, photo_thumbhash = $2, updated_at = $3 ",
+            "WHERE id = $4 AND photo_id ",
             $null_safe_eq,
-            " $4"
+            " $5"
         )
     };
 }
@@ -129,13 +130,21 @@ pub const SWAP_PHOTO_POSTGRES: &str = concat!(
     swap_photo!("IS NOT DISTINCT FROM"),
     " RETURNING 1), announced AS (SELECT pg_notify(",
     photo_channel!(),
-    ", $4::text) FROM swapped WHERE $4::text IS NOT NULL) ",
+    ", $5::text) FROM swapped WHERE $5::text IS NOT NULL) ",
     "SELECT (SELECT count(*) FROM swapped), (SELECT count(*) FROM announced)"
 );
 
 pub const PHOTO_CHANNEL_NAME_POSTGRES: &str = concat!("SELECT ", photo_channel!());
 
 pub const REFERENCED_PHOTOS: &str = "SELECT photo_id FROM users WHERE photo_id IS NOT NULL";
+
+/// Photos stored before placeholders existed.
+pub const PHOTOS_WITHOUT_THUMBHASH: &str =
+    "SELECT photo_id FROM users WHERE photo_id IS NOT NULL AND photo_thumbhash IS NULL";
+
+/// `$1` ThumbHash, `$2` photo. Not a change the user made, so `updated_at` stays.
+pub const SET_PHOTO_THUMBHASH: &str =
+    "UPDATE users SET photo_thumbhash = $1 WHERE photo_id = $2 AND photo_thumbhash IS NULL";
 
 // The upserts of an import, one per fixture section; `upserts.rs` supplies the values in
 // this order. `now` is bound once for both `created_at` and `updated_at` of a new row; an
@@ -268,6 +277,7 @@ pub const NUMBERED: &[&str] = &[
     REVOKE_TOKEN,
     CURRENT_PHOTO,
     SWAP_PHOTO_SQLITE,
+    SET_PHOTO_THUMBHASH,
     UPSERT_ACCOUNT,
     UPSERT_ROLE,
     UPSERT_USER,

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use portrait_store::*;
 
-use crate::helpers::{demo_store, each_store, filter, ids, viewer};
+use crate::helpers::{ada, demo_store, each_store, filter, ids, viewer};
 
 #[tokio::test]
 async fn import_is_idempotent() {
@@ -207,7 +207,7 @@ async fn photo_swaps_are_atomic_under_concurrency() {
         for photo in photos.clone() {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                store.replace_photo(UserId(10), Some(&photo)).await
+                store.replace_photo(UserId(10), Some(&photo), None).await
             }));
         }
         let mut replaced = Vec::new();
@@ -228,8 +228,47 @@ async fn photo_swaps_are_atomic_under_concurrency() {
         assert!(predecessors.is_disjoint(&final_photo), "{backend}");
 
         assert!(matches!(
-            store.replace_photo(UserId(404), None).await,
+            store.replace_photo(UserId(404), None, None).await,
             Err(StoreError::UnknownUser(404))
         ));
+    }
+}
+
+#[tokio::test]
+async fn a_photo_carries_its_thumbhash_and_old_photos_can_be_given_one() {
+    let thumbhash_of = |users: &UserPage, id: i64| {
+        let user = users.users.iter().find(|u| u.id == UserId(id)).unwrap();
+        user.photo_thumbhash.clone()
+    };
+    for (backend, store) in demo_store().await {
+        let new = PhotoId::parse(&"a".repeat(64)).unwrap();
+        let old = PhotoId::parse(&"b".repeat(64)).unwrap();
+        store
+            .replace_photo(UserId(10), Some(&new), Some(&[1, 2, 3]))
+            .await
+            .unwrap();
+        // As a photo stored before placeholders existed was.
+        store
+            .replace_photo(UserId(11), Some(&old), None)
+            .await
+            .unwrap();
+        let users = store.find_users(&filter(ada())).await.unwrap();
+        assert_eq!(thumbhash_of(&users, 10), Some(vec![1, 2, 3]), "{backend}");
+        assert_eq!(thumbhash_of(&users, 11), None, "{backend}");
+        let missing = store.photos_without_thumbhash().await.unwrap();
+        assert_eq!(missing, HashSet::from([old.clone()]), "{backend}");
+
+        store.set_photo_thumbhash(&old, &[4, 5]).await.unwrap();
+        // Never over a placeholder the photo already has.
+        store.set_photo_thumbhash(&new, &[9]).await.unwrap();
+        let users = store.find_users(&filter(ada())).await.unwrap();
+        assert_eq!(thumbhash_of(&users, 11), Some(vec![4, 5]), "{backend}");
+        assert_eq!(thumbhash_of(&users, 10), Some(vec![1, 2, 3]), "{backend}");
+        assert!(store.photos_without_thumbhash().await.unwrap().is_empty());
+
+        // Removing the photo removes its placeholder.
+        store.replace_photo(UserId(10), None, None).await.unwrap();
+        let users = store.find_users(&filter(ada())).await.unwrap();
+        assert_eq!(thumbhash_of(&users, 10), None, "{backend}");
     }
 }

@@ -95,7 +95,7 @@ async fn a_waiting_write_does_not_stall_the_runtime() {
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
 
     let started = Instant::now();
-    let write = store.replace_photo(UserId(10), None);
+    let write = store.replace_photo(UserId(10), None, None);
     let read = async {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let page = store.find_users(&filter(ada())).await;

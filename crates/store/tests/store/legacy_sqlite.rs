@@ -74,8 +74,8 @@ async fn a_database_migrated_by_sqlx_upgrades_without_reapplying_anything() {
         .expect("the sqlx history is recognised");
     let (version, after) = shape(&db);
     assert_eq!(
-        version, 2,
-        "sqlx's one migration adopted, then the second applied"
+        version, 3,
+        "sqlx's one migration adopted, then the later ones applied"
     );
     let rows = |objects: &[(String, String, i64)]| -> Vec<(String, i64)> {
         objects
@@ -162,11 +162,28 @@ async fn a_sqlx_history_that_is_not_ours_is_refused() {
 /// A history in which sqlx applied this release's migrations 1 and 2 and a third one.
 fn future_history() -> String {
     use sha2::{Digest, Sha384};
-    let second = include_str!("../../migrations/sqlite/0002_kantata_vocabulary.sql");
-    let checksum = hex::encode(Sha384::digest(second.as_bytes()));
+    let known = [
+        (
+            2,
+            include_str!("../../migrations/sqlite/0002_kantata_vocabulary.sql"),
+        ),
+        (
+            3,
+            include_str!("../../migrations/sqlite/0003_photo_thumbhash.sql"),
+        ),
+    ];
+    let rows: Vec<String> = known
+        .iter()
+        .map(|(version, sql)| {
+            let checksum = hex::encode(Sha384::digest(sql.as_bytes()));
+            format!("({version}, 'known', TRUE, x'{checksum}', 0)")
+        })
+        .chain([format!("({}, 'future', TRUE, x'00', 0)", known.len() + 2)])
+        .collect();
     format!(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-         VALUES (2, 'kantata vocabulary', TRUE, x'{checksum}', 0), (3, 'future', TRUE, x'00', 0)"
+         VALUES {}",
+        rows.join(", ")
     )
 }
 
@@ -241,7 +258,7 @@ async fn timestamps_keep_the_format_sqlx_wrote() {
     let by_sqlx = text_of("SELECT updated_at FROM users WHERE id = 10");
 
     store
-        .replace_photo(UserId(11), Some(&legacy_photo()))
+        .replace_photo(UserId(11), Some(&legacy_photo()), None)
         .await
         .unwrap();
     let by_rusqlite = text_of("SELECT updated_at FROM users WHERE id = 11");

@@ -172,6 +172,7 @@ impl MetadataStore for PostgresStore {
         &self,
         user: UserId,
         photo: Option<&PhotoId>,
+        thumbhash: Option<&[u8]>,
     ) -> Result<Option<PhotoId>, StoreError> {
         // Compare-and-swap instead of a locking transaction: one statement is atomic, and a
         // lost race simply reads the new value and tries again.
@@ -187,6 +188,7 @@ impl MetadataStore for PostgresStore {
             self.tick();
             let (swapped, _announced): (i64, i64) = sqlx::query_as(text::SWAP_PHOTO_POSTGRES)
                 .bind(photo.map(PhotoId::as_str))
+                .bind(thumbhash)
                 .bind(Utc::now())
                 .bind(user)
                 .bind(current.as_deref())
@@ -262,6 +264,28 @@ impl MetadataStore for PostgresStore {
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.iter().filter_map(|(id,)| PhotoId::parse(id)).collect())
+    }
+
+    async fn photos_without_thumbhash(&self) -> Result<HashSet<PhotoId>, StoreError> {
+        self.tick();
+        let rows: Vec<(String,)> = sqlx::query_as(text::PHOTOS_WITHOUT_THUMBHASH)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().filter_map(|(id,)| PhotoId::parse(id)).collect())
+    }
+
+    async fn set_photo_thumbhash(
+        &self,
+        photo: &PhotoId,
+        thumbhash: &[u8],
+    ) -> Result<(), StoreError> {
+        self.tick();
+        sqlx::query(text::SET_PHOTO_THUMBHASH)
+            .bind(thumbhash)
+            .bind(photo.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     fn photo_events(&self) -> Option<tokio::sync::mpsc::Receiver<PhotoEvent>> {

@@ -29,6 +29,10 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("../../../migrations/sqlite/0002_kantata_vocabulary.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../../../migrations/sqlite/0003_photo_thumbhash.sql"),
+    },
 ];
 
 /// Applies whatever migrations the database lacks.

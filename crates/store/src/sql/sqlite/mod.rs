@@ -23,6 +23,7 @@ use self::writer::Writer;
 use crate::fixture::{Fixture, ImportReport};
 use crate::model::*;
 use crate::query::{Includes, UserFilter, UserPage};
+use crate::sql::text;
 use crate::update::UserUpdate;
 use crate::{ConnectOptions, MetadataStore, StoreError, TokenHash};
 
@@ -57,6 +58,16 @@ impl SqliteStore {
             writer,
             queries,
         })
+    }
+
+    /// The photo ids a `SELECT photo_id …` over every user finds: a scan, not a request's
+    /// lookup, so off the runtime thread.
+    async fn scan_photos(&self, sql: &'static str) -> Result<HashSet<PhotoId>, StoreError> {
+        let reads = Arc::clone(&self.reads);
+        let ids = tokio::task::spawn_blocking(move || reads.photo_ids(sql))
+            .await
+            .map_err(|e| StoreError::Database(format!("SQLite read did not complete: {e}")))??;
+        Ok(ids.iter().filter_map(|id| PhotoId::parse(id)).collect())
     }
 }
 
@@ -118,19 +129,31 @@ impl MetadataStore for SqliteStore {
         &self,
         user: UserId,
         photo: Option<&PhotoId>,
+        thumbhash: Option<&[u8]>,
     ) -> Result<Option<PhotoId>, StoreError> {
-        self.writer.replace_photo(user, photo.cloned()).await
+        let thumbhash = thumbhash.map(<[u8]>::to_vec);
+        self.writer
+            .replace_photo(user, photo.cloned(), thumbhash)
+            .await
     }
     async fn update_user(&self, user: UserId, update: &UserUpdate) -> Result<(), StoreError> {
         self.writer.update_user(user, update.clone()).await
     }
     async fn referenced_photos(&self) -> Result<HashSet<PhotoId>, StoreError> {
-        // A scan of every user, not a request's lookup: off the runtime thread.
-        let reads = Arc::clone(&self.reads);
-        let ids = tokio::task::spawn_blocking(move || reads.referenced_photos())
+        self.scan_photos(text::REFERENCED_PHOTOS).await
+    }
+    async fn photos_without_thumbhash(&self) -> Result<HashSet<PhotoId>, StoreError> {
+        self.scan_photos(text::PHOTOS_WITHOUT_THUMBHASH).await
+    }
+    async fn set_photo_thumbhash(
+        &self,
+        photo: &PhotoId,
+        thumbhash: &[u8],
+    ) -> Result<(), StoreError> {
+        let thumbhash = thumbhash.to_vec();
+        self.writer
+            .set_photo_thumbhash(photo.clone(), thumbhash)
             .await
-            .map_err(|e| StoreError::Database(format!("SQLite read did not complete: {e}")))??;
-        Ok(ids.iter().filter_map(|id| PhotoId::parse(id)).collect())
     }
     fn queries_executed(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)

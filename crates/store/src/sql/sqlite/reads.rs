@@ -86,8 +86,9 @@ impl DirectReads {
         self.with_connection(|r| r.rows("SELECT 1", &[], |_| Ok(())).map(drop))
     }
 
-    pub(super) fn referenced_photos(&self) -> Result<Vec<String>, StoreError> {
-        self.with_connection(|r| r.rows(text::REFERENCED_PHOTOS, &[], |row| row.get(0)))
+    /// The photo ids a `SELECT photo_id …` text finds.
+    pub(super) fn photo_ids(&self, sql: &str) -> Result<Vec<String>, StoreError> {
+        self.with_connection(|r| r.rows(sql, &[], |row| row.get(0)))
     }
 
     pub(super) fn authenticate(&self, token: &TokenHash) -> Result<Option<Principal>, StoreError> {

@@ -58,6 +58,7 @@ pub(super) fn user(row: &Row<'_>) -> rusqlite::Result<User> {
         manager_id: get(row, "manager_id")?,
         role_id: get(row, "role_id")?,
         photo_id: OptionalPhotoId::from(get::<Option<String>>(row, "photo_id")?),
+        photo_thumbhash: get(row, "photo_thumbhash")?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })

@@ -152,6 +152,7 @@ impl Writer {
         &self,
         user: UserId,
         photo: Option<PhotoId>,
+        thumbhash: Option<Vec<u8>>,
     ) -> Result<Option<PhotoId>, StoreError> {
         self.run(Limit::Deadline, move |conn, cutoff, queries| {
             // Compare-and-swap, as on PostgreSQL: this connection is the process's only
@@ -171,12 +172,27 @@ impl Writer {
                 let new = photo.as_ref().map(PhotoId::as_str);
                 let swapped = conn
                     .prepare_cached(text::SWAP_PHOTO_SQLITE)
-                    .and_then(|mut s| s.execute(params![new, now, user.0, current]))
+                    .and_then(|mut s| s.execute(params![new, thumbhash, now, user.0, current]))
                     .map_err(store_error)?;
                 if swapped == 1 {
                     return Ok(current.as_deref().and_then(PhotoId::parse));
                 }
             }
+        })
+        .await
+    }
+
+    pub(super) async fn set_photo_thumbhash(
+        &self,
+        photo: PhotoId,
+        thumbhash: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        self.run(Limit::Deadline, move |conn, _, queries| {
+            tick(queries);
+            conn.prepare_cached(text::SET_PHOTO_THUMBHASH)
+                .and_then(|mut s| s.execute(params![thumbhash, photo.as_str()]))
+                .map_err(store_error)?;
+            Ok(())
         })
         .await
     }
