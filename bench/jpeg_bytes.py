@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bytes at equal quality: portrait's JPEG renditions against libjpeg-turbo's `cjpeg -optimize`.
+"""Bytes at equal quality: portrait's JPEG and WebP renditions against libjpeg-turbo's `cjpeg -optimize`.
 
     python3 bench/jpeg_bytes.py [--corpus DIR] [--work DIR] [--jobs 2] [PHOTO...]
 
@@ -10,7 +10,9 @@ libjxl-devtools; lower is better) against those pixels. libjpeg-turbo's `cjpeg -
 (Debian libjpeg-turbo-progs; 4:2:0, Annex K tables, no trellis) then encodes the same pixels over
 a quality sweep (every fifth quality, then every quality in the bracket), and the bytes it needs
 for portrait's score are interpolated between the two neighbouring qualities. The ratio is
-portrait's bytes / libjpeg-turbo's bytes at equal score: below 1 is smaller.
+portrait's bytes / libjpeg-turbo's bytes at equal score: below 1 is smaller. The WebP sibling of
+each rendition is scored the same way (decoded with `dwebp`, Debian `webp`), against the same
+pixels, and so is whether it scores at least as well as the JPEG.
 
 Prints a Markdown table per rendition, the median ratio per rendition size and over all
 renditions, and the bytes portrait stores per user (all renditions of one photo).
@@ -68,10 +70,17 @@ class Sweep:
 
 
 def measure(line, work):
+    sweep = Sweep(Path(line["pixels"]), work)
     score = ssimulacra(line["pixels"], line["jpeg"])
-    reference = Sweep(Path(line["pixels"]), work).bytes_for(score)
+    reference = sweep.bytes_for(score)
+    decoded = Path(line["webp"]).with_suffix(".webp.png")
+    subprocess.run(["dwebp", "-quiet", line["webp"], "-o", str(decoded)], check=True)
+    webp_score = ssimulacra(line["pixels"], decoded)
+    webp_reference = sweep.bytes_for(webp_score)
     return {**line, "score": score, "cjpeg_bytes": reference,
-            "ratio": line["bytes"] / reference if reference else None}
+            "ratio": line["bytes"] / reference if reference else None,
+            "webp_score": webp_score,
+            "webp_ratio": line["webp_bytes"] / webp_reference if webp_reference else None}
 
 
 def main():
@@ -93,13 +102,15 @@ def main():
     with ThreadPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(lambda line: measure(line, args.work), lines))
 
-    print("| photo | rendition | portrait bytes | SSIMULACRA | cjpeg -optimize bytes, same score | ratio |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| photo | rendition | portrait bytes | SSIMULACRA | cjpeg -optimize bytes, same score "
+          "| ratio | WebP bytes | WebP SSIMULACRA | WebP ratio |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         ref = f"{r['cjpeg_bytes']:,.0f}" if r["cjpeg_bytes"] else "not reached"
         ratio = f"{r['ratio']:.3f}" if r["ratio"] else "-"
+        webp_ratio = f"{r['webp_ratio']:.3f}" if r["webp_ratio"] else "-"
         print(f"| {Path(r['file']).stem} | {r['rendition']} | {r['bytes']:,} | {r['score']:.4f} "
-              f"| {ref} | {ratio} |")
+              f"| {ref} | {ratio} | {r['webp_bytes']:,} | {r['webp_score']:.4f} | {webp_ratio} |")
 
     print()
     by_rendition = {}
@@ -112,6 +123,21 @@ def main():
     ratios = [r["ratio"] for r in rows if r["ratio"]]
     print(f"- all renditions: **median ratio {statistics.median(ratios):.3f}** "
           f"({len(ratios)} renditions)")
+    webp_by_rendition = {}
+    for r in rows:
+        if r["webp_ratio"]:
+            webp_by_rendition.setdefault(r["rendition"], []).append(r["webp_ratio"])
+    for rendition, ratios in webp_by_rendition.items():
+        print(f"- WebP {rendition}: median ratio {statistics.median(ratios):.3f} "
+              f"({min(ratios):.3f}-{max(ratios):.3f})")
+    webp_ratios = [r["webp_ratio"] for r in rows if r["webp_ratio"]]
+    at_least_as_good = sum(r["webp_score"] <= r["score"] for r in rows)
+    print(f"- WebP, all renditions: **median ratio {statistics.median(webp_ratios):.3f}**; "
+          f"WebP bytes / JPEG bytes median "
+          f"{statistics.median(r['webp_bytes'] / r['bytes'] for r in rows):.3f}; "
+          f"scores at least as well as the JPEG: {at_least_as_good} of {len(rows)} "
+          f"(median SSIMULACRA WebP {statistics.median(r['webp_score'] for r in rows):.4f}, "
+          f"JPEG {statistics.median(r['score'] for r in rows):.4f})")
     per_user = {}
     for r in rows:
         per_user[r["file"]] = per_user.get(r["file"], 0) + r["bytes"]

@@ -1,5 +1,5 @@
 //! `portrait-bench renditions --out DIR FILE...`: every rendition of each file as portrait
-//! encodes it (`DIR/<stem>-<side|full>.jpg`) beside the pixels it was encoded from (`.ppm`),
+//! encodes it (`DIR/<stem>-<side|full>.jpg`, and `.webp`) beside the pixels it was encoded from (`.ppm`),
 //! so that bench/jpeg_bytes.py can score the encoder against its own input. One JSON line
 //! per rendition.
 
@@ -29,13 +29,16 @@ pub fn run(args: &Args) -> Result<(), String> {
             let base = out.join(format!("{stem}-{label}"));
             let jpeg = base.with_extension("jpg");
             let ppm = base.with_extension("ppm");
+            let webp = base.with_extension("webp");
             write(&jpeg, &rendition.jpeg)?;
+            let webp_bytes = rendition.webp.as_deref().unwrap_or_default();
+            write(&webp, webp_bytes)?;
             let mut netpbm =
                 format!("P6\n{} {}\n255\n", pixels.width(), pixels.height()).into_bytes();
             netpbm.extend_from_slice(pixels.as_raw());
             write(&ppm, &netpbm)?;
             println!(
-                "{{\"file\":{},\"rendition\":{},\"width\":{},\"height\":{},\"bytes\":{},\"jpeg\":{},\"pixels\":{}}}",
+                "{{\"file\":{},\"rendition\":{},\"width\":{},\"height\":{},\"bytes\":{},\"jpeg\":{},\"pixels\":{},\"webp\":{},\"webp_bytes\":{}}}",
                 json_str(&path.display().to_string()),
                 json_str(&label),
                 rendition.width,
@@ -43,6 +46,8 @@ pub fn run(args: &Args) -> Result<(), String> {
                 rendition.jpeg.len(),
                 json_str(&jpeg.display().to_string()),
                 json_str(&ppm.display().to_string()),
+                json_str(&webp.display().to_string()),
+                webp_bytes.len(),
             );
         }
     }

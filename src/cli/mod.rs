@@ -74,9 +74,9 @@ enum Command {
         #[arg(long)]
         grace_seconds: Option<u64>,
     },
-    /// Make the square renditions that photos stored before their size joined the ladder lack
-    /// (the server also makes each on its first request), and the ThumbHash placeholders of
-    /// photos stored before placeholders existed.
+    /// Make the renditions that photos stored before them lack: squares of sizes added to the
+    /// ladder later, and WebP siblings (the server also makes each on its first request); and
+    /// the ThumbHash placeholders of photos stored before placeholders existed.
     Backfill {
         #[command(flatten)]
         storage: StorageArgs,
@@ -225,7 +225,7 @@ impl Cli {
                 let config = load(storage.overlay())?;
                 let report = open_photos(config).await?.backfill().await?;
                 println!(
-                    "examined {} photos: made {} renditions, {} could not be made (no larger square stored); {} ThumbHash placeholders",
+                    "examined {} photos: made {} renditions, {} could not be made (nothing stored to make them from); {} ThumbHash placeholders",
                     report.photos, report.made, report.unmakeable, report.thumbhashes
                 );
                 Ok(())

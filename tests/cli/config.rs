@@ -66,6 +66,7 @@ fn nothing_default() -> Config {
             square_sizes: vec![40, 80],
             full_max_side: 1500,
             jpeg_quality: 71,
+            webp: false,
             formats: vec![Format::Jpeg, Format::Png],
             crop: None,
         },

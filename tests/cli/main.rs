@@ -34,13 +34,20 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The blob files of every rendition of photo `id` under the default ladder.
+/// The blob files of every rendition of photo `id` under the default ladder, JPEG and WebP.
 fn rendition_files(id: &str) -> Vec<String> {
-    SQUARE_SIZES
+    let variants = SQUARE_SIZES
         .iter()
         .map(u32::to_string)
-        .chain(["full".to_owned()])
-        .map(|v| format!("photos/{id}/{v}.jpg"))
+        .chain(["full".into()]);
+    let variants: Vec<String> = variants.collect();
+    ["jpg", "webp"]
+        .iter()
+        .flat_map(|ext| {
+            variants
+                .iter()
+                .map(move |v| format!("photos/{id}/{v}.{ext}"))
+        })
         .collect()
 }
 
@@ -464,7 +471,8 @@ async fn backfill_makes_the_squares_photos_stored_before_them_lack() {
         );
         assert!(stdout.contains(expected), "{stdout}");
     };
-    backfill("examined 1 photos: made 1 renditions, 0 could not be made");
+    // The 144 square, as JPEG and WebP.
+    backfill("examined 1 photos: made 2 renditions, 0 could not be made");
     let made = std::fs::read(data.join("blobs").join(&missing)).expect("144 square stored");
     let probe =
         portrait_imaging::probe(&made, &portrait_imaging::Limits::default()).expect("a JPEG");

@@ -57,7 +57,11 @@ impl Application {
         let state = AppState {
             store,
             photos: Arc::new(photos),
-            urls: Arc::new(PhotoUrls::new(&base, &config.imaging.square_sizes)),
+            urls: Arc::new(PhotoUrls::new(
+                &base,
+                &config.imaging.square_sizes,
+                config.imaging.webp,
+            )),
             readiness: Arc::default(),
             config: Arc::new(config),
         };

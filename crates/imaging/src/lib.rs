@@ -93,6 +93,9 @@ pub struct Options {
     pub full_max_side: u32,
     /// JPEG quality, 1–100 (clamped).
     pub jpeg_quality: u8,
+    /// Also make a WebP of every rendition, at a quality that follows `jpeg_quality` so that
+    /// both score alike on SSIMULACRA.
+    pub webp: bool,
     /// Formats accepted (`jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`); a file in another is
     /// refused with a message listing these.
     pub formats: Vec<Format>,
@@ -109,6 +112,7 @@ impl Default for Options {
             square_sizes: defaults::SQUARE_SIZES.to_vec(),
             full_max_side: defaults::FULL_MAX_SIDE,
             jpeg_quality: defaults::JPEG_QUALITY,
+            webp: true,
             formats: Format::ALL.to_vec(),
             crop: None,
         }
@@ -144,6 +148,8 @@ pub struct Rendition {
     pub height: u32,
     /// A baseline JFIF JPEG without any metadata.
     pub jpeg: Vec<u8>,
+    /// The same pixels as a lossy WebP without metadata, when `Options::webp` asks for it.
+    pub webp: Option<Vec<u8>>,
 }
 
 /// The result of [`process`].
@@ -280,6 +286,24 @@ pub fn smaller_square(
         .into_iter()
         .find(|r| r.kind == RenditionKind::Square(side.clamp(1, defaults::MAX_OUTPUT_SIDE)))
         .ok_or_else(|| ImageError::corrupt("no square rendition was made"))
+}
+
+/// A WebP of a stored JPEG rendition (for photos stored before WebP siblings existed): decoded
+/// at its own size as [`process`] decodes, within `options`' limits and formats, and encoded as
+/// a new rendition of that size would be.
+pub fn webp_of_rendition(jpeg: &[u8], options: &Options) -> Result<Vec<u8>, ImageError> {
+    let options = Options {
+        // No shrink on load: the WebP keeps the rendition's size.
+        full_max_side: defaults::MAX_OUTPUT_SIDE,
+        crop: None,
+        ..options.clone()
+    };
+    guarded(|| {
+        let upright = decode_upright(jpeg, &options)?;
+        let (width, height) = upright.image.dimensions();
+        let quality = encode::webp_quality_for(options.jpeg_quality, width, height);
+        encode::webp(&upright.image, quality)
+    })
 }
 
 /// The ThumbHash of a stored square rendition (for photos stored before placeholders
@@ -432,26 +456,24 @@ fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, I
         colour_time,
     } = decode_upright(bytes, options)?;
     let (full_w, full_h) = resize::full_size(displayed.0, displayed.1, full_max_side);
-    let quality = options.jpeg_quality;
+    let rendition = |kind, pixels: &image::RgbImage, spent: &mut Spent| {
+        timed(&mut spent.encode, || {
+            encode::rendition(kind, pixels, options)
+        })
+    };
 
     let make_full = || -> Result<(Rendition, Option<image::RgbImage>, Spent), ImageError> {
         let mut spent = Spent::default();
-        let (jpeg, pixels) = if image.dimensions() == (full_w, full_h) {
-            let jpeg = timed(&mut spent.encode, || encode::encode(&image, quality))?;
-            (jpeg, keep_pixels.then(|| image.clone()))
+        let (full, pixels) = if image.dimensions() == (full_w, full_h) {
+            let full = rendition(RenditionKind::Full, &image, &mut spent)?;
+            (full, keep_pixels.then(|| image.clone()))
         } else {
             let mut resizer = fast_image_resize::Resizer::new();
             let scaled = timed(&mut spent.resize, || {
                 resize::resize(&mut resizer, &image, None, full_w, full_h)
             })?;
-            let jpeg = timed(&mut spent.encode, || encode::encode(&scaled, quality))?;
-            (jpeg, keep_pixels.then_some(scaled))
-        };
-        let full = Rendition {
-            kind: RenditionKind::Full,
-            width: full_w,
-            height: full_h,
-            jpeg,
+            let full = rendition(RenditionKind::Full, &scaled, &mut spent)?;
+            (full, keep_pixels.then_some(scaled))
         };
         Ok((full, pixels, spent))
     };
@@ -474,12 +496,7 @@ fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, I
         let mut squares = Vec::with_capacity(resized.len());
         let mut pixels = Vec::new();
         for (size, img) in resized {
-            squares.push(Rendition {
-                kind: RenditionKind::Square(size),
-                width: size,
-                height: size,
-                jpeg: timed(&mut spent.encode, || encode::encode(&img, quality))?,
-            });
+            squares.push(rendition(RenditionKind::Square(size), &img, &mut spent)?);
             pixels.extend(keep_pixels.then_some(img));
         }
         Ok((squares, thumbhash, pixels, chosen, spent))

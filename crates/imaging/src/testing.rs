@@ -112,6 +112,7 @@ pub fn small_options(data: &[u8]) -> Options {
         square_sizes: vec![1 + bits(8, 40), 1 + bits(16, 130), 17],
         full_max_side: 1 + bits(32, 200),
         jpeg_quality: bits(40, 110) as u8,
+        webp: bits(48, 2) == 1,
         formats: crate::Format::ALL.to_vec(),
         crop,
     }

@@ -102,6 +102,15 @@ impl ProcessingQueue {
         .await
     }
 
+    /// A WebP of a stored JPEG rendition of a photo that predates WebP
+    /// ([`portrait_imaging::webp_of_rendition`]), on a worker like an upload.
+    pub async fn webp_of_rendition(&self, jpeg: Bytes) -> Result<Vec<u8>, PhotoError> {
+        self.on_worker(jpeg, self.options.clone(), |bytes, options| {
+            portrait_imaging::webp_of_rendition(bytes, options)
+        })
+        .await
+    }
+
     /// The ThumbHash of a stored `square` of a photo that predates placeholders
     /// ([`portrait_imaging::thumbhash_of_square`]), on a worker like an upload.
     pub async fn thumbhash_of_square(&self, square: Bytes) -> Result<Vec<u8>, PhotoError> {

@@ -1,4 +1,5 @@
-//! Blob keys of a photo: `photos/<photo id>/<variant>.jpg`, one per rendition.
+//! Blob keys of a photo: `photos/<photo id>/<variant>.<jpg|webp>`, one per rendition and
+//! encoding.
 
 use portrait_blobs::BlobKey;
 use portrait_imaging::RenditionKind;
@@ -41,15 +42,48 @@ impl Variant {
     }
 }
 
-pub fn blob_key(photo: &PhotoId, variant: Variant) -> BlobKey {
+/// How a rendition is encoded. Every rendition has a JPEG, the format Kantata's clients expect
+/// at `photo_path`; a WebP sibling of the same pixels sits beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    Jpeg,
+    Webp,
+}
+
+impl Encoding {
+    pub const ALL: [Encoding; 2] = [Encoding::Jpeg, Encoding::Webp];
+
+    /// The extension of its served file and of its blob.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Encoding::Jpeg => "jpg",
+            Encoding::Webp => "webp",
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Encoding::Jpeg => "image/jpeg",
+            Encoding::Webp => "image/webp",
+        }
+    }
+}
+
+pub fn blob_key(photo: &PhotoId, variant: Variant, encoding: Encoding) -> BlobKey {
     // A photo id is 64 hex digits and a variant is digits or "full": always a valid key.
-    BlobKey::parse(&format!("{PREFIX}{photo}/{}.jpg", variant.name()))
+    let extension = encoding.extension();
+    BlobKey::parse(&format!("{PREFIX}{photo}/{}.{extension}", variant.name()))
         .unwrap_or_else(|_| unreachable!("photo keys are valid by construction"))
 }
 
-/// The photo a served file name (`<photo id>.jpg`, the last segment of a photo URL) names.
-pub fn photo_of_file(file: &str) -> Option<PhotoId> {
-    file.strip_suffix(".jpg").and_then(PhotoId::parse)
+/// The photo and encoding a served file name (`<photo id>.jpg` or `<photo id>.webp`, the last
+/// segment of a photo URL) names.
+pub fn photo_of_file(file: &str) -> Option<(PhotoId, Encoding)> {
+    let (id, extension) = file.split_once('.')?;
+    let encoding = Encoding::ALL
+        .into_iter()
+        .find(|e| e.extension() == extension)?;
+    Some((PhotoId::parse(id)?, encoding))
 }
 
 /// The photo a blob key belongs to, if it is a photo key at all.

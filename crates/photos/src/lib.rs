@@ -26,7 +26,7 @@ use portrait_store::{MetadataStore, PhotoEvent, PhotoId, UserId};
 
 pub use admission::{Admission, QueueLoad};
 pub use error::PhotoError;
-pub use keys::Variant;
+pub use keys::{Encoding, Variant};
 pub use limits::{CacheLimits, PhotoLimits, SweepSchedule};
 pub use renditions::BackfillReport;
 pub use sweep::{sweep, SweepReport};
@@ -111,12 +111,17 @@ impl Photos {
     }
 
     /// A rendition from memory only: what can be answered without waiting.
-    pub fn cached_rendition(&self, photo: &PhotoId, variant: Variant) -> Option<Bytes> {
+    pub fn cached_rendition(
+        &self,
+        photo: &PhotoId,
+        variant: Variant,
+        encoding: Encoding,
+    ) -> Option<Bytes> {
         if self.cache.is_removed(photo) {
             return None;
         }
         // Misses are counted by `rendition`, which every miss here goes on to.
-        let bytes = self.cache.get(&blob_key(photo, variant))?;
+        let bytes = self.cache.get(&blob_key(photo, variant, encoding))?;
         telemetry::record_cache(true);
         Some(bytes)
     }
@@ -131,26 +136,26 @@ impl Photos {
         self.queue.load()
     }
 
-    /// A rendition's bytes, from memory or the blob store (a square the photo predates is made
-    /// from a larger one: [`renditions`]); `None` when there is no such photo.
+    /// A rendition's bytes, from memory or the blob store (one the photo predates is made from
+    /// what it has: [`renditions`]); `None` when there is no such photo.
     pub async fn rendition(
         &self,
         photo: &PhotoId,
         variant: Variant,
+        encoding: Encoding,
     ) -> Result<Option<Bytes>, PhotoError> {
         if self.cache.is_removed(photo) {
             return Ok(None);
         }
-        let key = blob_key(photo, variant);
+        let key = blob_key(photo, variant, encoding);
         let cached = self.cache.get(&key);
         telemetry::record_cache(cached.is_some());
         if let Some(bytes) = cached {
             return Ok(Some(bytes));
         }
-        let stored = match (self.blobs.get(&key).await?, variant) {
-            (Some(bytes), _) => Some(bytes),
-            (None, Variant::Square(side)) => self.make_square(photo, side).await?,
-            (None, Variant::Full) => None,
+        let stored = match self.blobs.get(&key).await? {
+            Some(bytes) => Some(bytes),
+            None => self.make_missing(photo, variant, encoding).await?,
         };
         let Some(bytes) = stored else {
             return Ok(None);

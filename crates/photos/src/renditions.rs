@@ -1,7 +1,9 @@
-//! Renditions a stored photo lacks because it predates them (a square size added to the ladder
-//! after the upload), made from a larger square it has: on first request, or for every photo
-//! by `portrait backfill`. Each is stored once made, so it is made once; two instances making
-//! the same one at once write the same bytes (the pipeline is deterministic).
+//! Renditions a stored photo lacks because it predates them, made from what it has: a square
+//! size added to the ladder after the upload, from the smallest larger square; a WebP, from the
+//! same rendition's JPEG (the only stored copy that keeps the squares' framing, so it carries
+//! the JPEG's own losses). On first request, or for every photo by `portrait backfill`. Each is
+//! stored once made, so it is made once; two instances making the same one at once write the
+//! same bytes (the pipeline is deterministic).
 //!
 //! The backfill also gives such photos their ThumbHash placeholder, read from their smallest
 //! square.
@@ -12,7 +14,7 @@ use bytes::Bytes;
 use portrait_store::PhotoId;
 
 use crate::error::PhotoError;
-use crate::keys::{blob_key, Variant, PREFIX};
+use crate::keys::{blob_key, Encoding, Variant, PREFIX};
 use crate::Photos;
 
 /// What [`Photos::backfill`] did.
@@ -21,13 +23,57 @@ pub struct BackfillReport {
     pub photos: usize,
     /// Renditions made and stored.
     pub made: usize,
-    /// Renditions that could not be made: the photo has no larger square to make them from.
+    /// Renditions that could not be made: the photo has nothing stored to make them from.
     pub unmakeable: usize,
     /// ThumbHash placeholders made and stored.
     pub thumbhashes: usize,
 }
 
 impl Photos {
+    /// Makes and stores a rendition `photo` lacks; `None` when it cannot be made (no such
+    /// photo, one that lost its blobs, or a WebP with WebP switched off).
+    pub(crate) async fn make_missing(
+        &self,
+        photo: &PhotoId,
+        variant: Variant,
+        encoding: Encoding,
+    ) -> Result<Option<Bytes>, PhotoError> {
+        match (encoding, variant) {
+            (Encoding::Jpeg, Variant::Square(side)) => self.make_square(photo, side).await,
+            (Encoding::Jpeg, Variant::Full) => Ok(None),
+            (Encoding::Webp, _) => self.make_webp(photo, variant).await,
+        }
+    }
+
+    async fn make_webp(
+        &self,
+        photo: &PhotoId,
+        variant: Variant,
+    ) -> Result<Option<Bytes>, PhotoError> {
+        if !self.imaging.webp {
+            return Ok(None);
+        }
+        let jpeg = match self
+            .blobs
+            .get(&blob_key(photo, variant, Encoding::Jpeg))
+            .await?
+        {
+            Some(jpeg) => jpeg,
+            None => match variant {
+                Variant::Square(side) => match self.make_square(photo, side).await? {
+                    Some(jpeg) => jpeg,
+                    None => return Ok(None),
+                },
+                Variant::Full => return Ok(None),
+            },
+        };
+        let webp = Bytes::from(self.queue.webp_of_rendition(jpeg).await?);
+        let key = blob_key(photo, variant, Encoding::Webp);
+        self.blobs.put(&key, webp.clone()).await?;
+        tracing::info!(%photo, variant = variant.name(), "made a missing WebP rendition");
+        Ok(Some(webp))
+    }
+
     /// Makes and stores the `side` square of `photo` from the smallest larger square it has;
     /// `None` when it has none (no such photo, or one that lost its blobs).
     pub(crate) async fn make_square(
@@ -45,7 +91,11 @@ impl Photos {
         for source_side in larger {
             let Some(source) = self
                 .blobs
-                .get(&blob_key(photo, Variant::Square(source_side)))
+                .get(&blob_key(
+                    photo,
+                    Variant::Square(source_side),
+                    Encoding::Jpeg,
+                ))
                 .await?
             else {
                 continue;
@@ -53,7 +103,10 @@ impl Photos {
             let made = self.queue.smaller_square(source, side).await?;
             let bytes = Bytes::from(made.jpeg);
             self.blobs
-                .put(&blob_key(photo, Variant::Square(side)), bytes.clone())
+                .put(
+                    &blob_key(photo, Variant::Square(side), Encoding::Jpeg),
+                    bytes.clone(),
+                )
                 .await?;
             tracing::info!(%photo, side, from = source_side, "made a missing square rendition");
             return Ok(Some(bytes));
@@ -61,7 +114,7 @@ impl Photos {
         Ok(None)
     }
 
-    /// Makes every configured square that a current photo lacks, then every missing ThumbHash.
+    /// Makes every configured rendition that a current photo lacks, then every missing ThumbHash.
     pub async fn backfill(&self) -> Result<BackfillReport, PhotoError> {
         let photos = self.store.referenced_photos().await?;
         let stored: HashSet<String> = self
@@ -75,13 +128,23 @@ impl Photos {
             photos: photos.len(),
             ..BackfillReport::default()
         };
+        // Every rendition the configuration wants, but a Full JPEG: a lost one cannot be made
+        // again (the sweep's business, not ours).
+        let squares = self.square_sizes().iter().copied().map(Variant::Square);
+        let variants: Vec<Variant> = squares.chain([Variant::Full]).collect();
+        let encodings = Encoding::ALL
+            .into_iter()
+            .filter(|&e| e == Encoding::Jpeg || self.imaging.webp);
+        let wanted: Vec<(Variant, Encoding)> = encodings
+            .flat_map(|e| variants.iter().map(move |&v| (v, e)))
+            .filter(|&wanted| wanted != (Variant::Full, Encoding::Jpeg))
+            .collect();
         for photo in &photos {
-            for &side in self.square_sizes() {
-                let key = blob_key(photo, Variant::Square(side));
-                if stored.contains(key.as_str()) {
+            for &(variant, encoding) in &wanted {
+                if stored.contains(blob_key(photo, variant, encoding).as_str()) {
                     continue;
                 }
-                match self.make_square(photo, side).await? {
+                match self.make_missing(photo, variant, encoding).await? {
                     Some(_) => report.made += 1,
                     None => report.unmakeable += 1,
                 }
@@ -101,7 +164,7 @@ impl Photos {
         let mut sides = self.square_sizes().to_vec();
         sides.sort_unstable();
         for side in sides {
-            let key = blob_key(photo, Variant::Square(side));
+            let key = blob_key(photo, Variant::Square(side), Encoding::Jpeg);
             let Some(square) = self.blobs.get(&key).await? else {
                 continue;
             };

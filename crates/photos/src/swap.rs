@@ -15,7 +15,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::PhotoError;
-use crate::keys::{blob_key, Variant, PREFIX};
+use crate::keys::{blob_key, Encoding, Variant, PREFIX};
 use crate::telemetry::{self, Stage};
 use crate::Photos;
 
@@ -28,11 +28,16 @@ impl Photos {
     ) -> Result<PhotoId, PhotoError> {
         let photo = photo_id(&processed);
         let thumbhash = processed.thumbhash;
-        let writes = processed.renditions.into_iter().map(|rendition| {
-            let key = blob_key(&photo, Variant::of(rendition.kind));
+        let files = processed.renditions.into_iter().flat_map(|rendition| {
+            let variant = Variant::of(rendition.kind);
+            let webp = rendition.webp.map(|webp| (variant, Encoding::Webp, webp));
+            [Some((variant, Encoding::Jpeg, rendition.jpeg)), webp]
+        });
+        let writes = files.flatten().map(|(variant, encoding, bytes)| {
+            let key = blob_key(&photo, variant, encoding);
             let blobs = &self.blobs;
             async move {
-                let bytes = Bytes::from(rendition.jpeg);
+                let bytes = Bytes::from(bytes);
                 blobs.put(&key, bytes.clone()).await.map(|()| (key, bytes))
             }
         });
@@ -78,8 +83,9 @@ impl Photos {
     pub(crate) fn forget(&self, photo: &PhotoId) {
         let squares = self.imaging.square_sizes.iter().copied();
         let variants = squares.map(Variant::Square).chain([Variant::Full]);
-        self.cache
-            .remove_photo(photo, variants.map(|variant| blob_key(photo, variant)));
+        let keys = variants
+            .flat_map(|variant| Encoding::ALL.map(|encoding| blob_key(photo, variant, encoding)));
+        self.cache.remove_photo(photo, keys);
     }
 }
 

@@ -82,12 +82,13 @@ fn cached(
         return None;
     }
     let started = Instant::now();
-    let photo = photo_of_file(request.uri().path().strip_prefix("/photos/")?)?;
+    let (photo, encoding) = photo_of_file(request.uri().path().strip_prefix("/photos/")?)?;
     let query = QueryPairs::parse(request.uri().query());
     let variant = Variant::from_size(query.get("size"), state.photos.square_sizes())?;
-    let bytes = state.photos.cached_rendition(&photo, variant)?;
+    let bytes = state.photos.cached_rendition(&photo, variant, encoding)?;
 
-    let mut response = image_response(&photo_etag(&photo, variant), "image/jpeg", Some(bytes));
+    let etag = photo_etag(&photo, variant, encoding);
+    let mut response = image_response(&etag, encoding.media_type(), Some(bytes));
     let headers = response.headers_mut();
     security_headers::add_missing(headers);
     // As SetRequestId + PropagateRequestId do: the client's id if it sent one, else a new one.

@@ -53,7 +53,8 @@ pub struct User<'a> {
     pub classification: Option<Option<&'a str>>,
     /// With `optional_fields=photo_renditions` (portrait's own, not Kantata's): the URL of
     /// every rendition by format and size, e.g. `{"jpeg": {"48": URL, …, "648": URL,
-    /// "full": URL}}`, ready for `srcset` and `<picture>`; `null` for the default image.
+    /// "full": URL}, "webp": {…}}`, ready for `srcset` and `<picture>`; `null` for the default
+    /// image.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<PhotoRenditions>, required = false)]
     pub photo_renditions: Option<Option<PhotoRenditions>>,
@@ -108,13 +109,21 @@ pub struct User<'a> {
 pub struct PhotoRenditions {
     #[schema(value_type = Object)]
     pub jpeg: serde_json::Map<String, serde_json::Value>,
+    /// Absent when the server makes no WebP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>, required = false)]
+    pub webp: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl From<Renditions> for PhotoRenditions {
     fn from(renditions: Renditions) -> Self {
-        let jpeg = renditions.jpeg.into_iter();
+        let by_size = |urls: Vec<(String, String)>| {
+            let urls = urls.into_iter();
+            urls.map(|(size, url)| (size, url.into())).collect()
+        };
         Self {
-            jpeg: jpeg.map(|(size, url)| (size, url.into())).collect(),
+            jpeg: by_size(renditions.jpeg),
+            webp: renditions.webp.map(by_size),
         }
     }
 }

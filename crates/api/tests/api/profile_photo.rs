@@ -856,6 +856,141 @@ async fn a_size_added_to_the_ladder_later_is_made_from_a_larger_square_on_first_
     }
 }
 
+/// A served WebP rendition, decoded to RGB.
+fn decode_webp(bytes: &[u8]) -> image::RgbImage {
+    image::load_from_memory_with_format(bytes, image::ImageFormat::WebP)
+        .expect("served WebP decodes")
+        .to_rgb8()
+}
+
+/// Mean absolute difference per sample between a WebP and a JPEG of the same rendition.
+fn mean_difference(webp: &image::RgbImage, jpeg: &Decoded) -> f64 {
+    assert_eq!(webp.dimensions(), jpeg.dimensions());
+    let pairs = webp.as_raw().iter().zip(&jpeg.rgb);
+    let total: f64 = pairs.map(|(a, b)| f64::from(a.abs_diff(*b))).sum();
+    total / jpeg.rgb.len() as f64
+}
+
+#[tokio::test]
+async fn every_rendition_has_a_webp_sibling_served_like_the_jpeg() {
+    for backend in backends().await {
+        let app = TestApp::spawn(backend).await;
+        let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200, "{}: {body}", app.backend);
+        let jpeg_path = photo_path_of(&body, ADA);
+        assert!(jpeg_path.ends_with(".jpg"), "photo_path stays the JPEG");
+        let webp_path = jpeg_path.replace(".jpg", ".webp");
+        let sizes = portrait_imaging::defaults::SQUARE_SIZES.map(|s| Some((s, s)));
+        let mut etags = std::collections::HashSet::new();
+        for size in sizes.into_iter().chain([None]) {
+            let query = size.map_or(String::new(), |(s, _)| format!("?size={s}"));
+            let (status, headers, webp) = fetch(&app, &format!("{webp_path}{query}")).await;
+            assert_eq!(status, 200, "{}: {query}", app.backend);
+            assert_eq!(headers["content-type"], "image/webp");
+            assert_eq!(
+                headers["cache-control"],
+                "public, max-age=31536000, immutable"
+            );
+            assert_eq!(headers["x-content-type-options"], "nosniff");
+            let etag = headers["etag"].to_str().unwrap().to_owned();
+            assert!(etag.starts_with('"'), "strong ETag: {etag}");
+            assert!(etags.insert(etag.clone()), "one ETag per rendition: {etag}");
+            let (_, jpeg_headers, jpeg) = fetch(&app, &format!("{jpeg_path}{query}")).await;
+            assert!(etags.insert(jpeg_headers["etag"].to_str().unwrap().to_owned()));
+            // The same pixels as the JPEG, within what two lossy encoders lose (a 48 px square
+            // differs by about 5 levels; another crop or swapped channels by tens).
+            let webp = decode_webp(&webp);
+            let jpeg = decode(&jpeg);
+            assert_eq!(webp.dimensions(), size.unwrap_or((320, 180)), "{query}");
+            let difference = mean_difference(&webp, &jpeg);
+            assert!(
+                difference < 8.0,
+                "{}: {query} differs by {difference}",
+                app.backend
+            );
+
+            let revalidated = app.client.get(format!("{webp_path}{query}"));
+            let response = revalidated
+                .header("If-None-Match", &etag)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 304, "{query}");
+            assert_eq!(response.headers()["etag"].to_str().unwrap(), etag);
+        }
+        let (status, _, _) = fetch(&app, &format!("{webp_path}?size=49")).await;
+        assert_eq!(status, 400);
+        let (status, _, _) = fetch(&app, &jpeg_path.replace(".jpg", ".png")).await;
+        assert_eq!(status, 404, "no other format");
+
+        // Listed for <picture>.
+        let asked = "optional_fields=photo_renditions";
+        let (_, body) = app
+            .get(&format!("/api/v1/users/{ADA}?{asked}"), Some(ADA))
+            .await;
+        let webp = &body["users"][ADA.to_string()]["photo_renditions"]["webp"];
+        assert_eq!(webp["48"], format!("{webp_path}?size=48"));
+        assert_eq!(webp["full"], webp_path);
+
+        // Gone with the photo.
+        let reset = app
+            .client
+            .delete(app.url(&format!("/api/v1/users/{ADA}/profile_photo")));
+        let response = reset.bearer_auth(token(ADA)).send().await.unwrap();
+        assert_eq!(response.status(), 204);
+        let (status, _, _) = fetch(&app, &format!("{webp_path}?size=96")).await;
+        assert_eq!(status, 404, "{}", app.backend);
+        assert!(app.photo_blobs().await.is_empty(), "{}", app.backend);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_photo_stored_before_webp_gets_each_webp_from_its_jpeg_on_first_request() {
+    for backend in backends().await {
+        let before = TestApp::spawn_with(backend, |config| config.imaging.webp = false).await;
+        let (status, body) = before.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200, "{}: {body}", before.backend);
+        let jpeg_path = photo_path_of(&body, ADA);
+        let webp_path = jpeg_path.replace(".jpg", ".webp");
+        let blobs = before.photo_blobs().await;
+        assert!(blobs.iter().all(|key| key.ends_with(".jpg")), "{blobs:?}");
+        let (status, _, _) = fetch(&before, &format!("{webp_path}?size=96")).await;
+        assert_eq!(status, 404, "{}: WebP switched off", before.backend);
+        let asked = "optional_fields=photo_renditions";
+        let (_, body) = before
+            .get(&format!("/api/v1/users/{ADA}?{asked}"), Some(ADA))
+            .await;
+        let listed = &body["users"][ADA.to_string()]["photo_renditions"];
+        assert!(listed.get("webp").is_none(), "{listed}");
+
+        // The same data with WebP on, as after an upgrade.
+        let after = before.spawn_beside(|_| {}).await;
+        let webp_path = webp_path.replace(&before.base, &after.base);
+        let jpeg_path = jpeg_path.replace(&before.base, &after.base);
+        for query in ["?size=96", ""] {
+            let (status, headers, webp) = fetch(&after, &format!("{webp_path}{query}")).await;
+            assert_eq!(status, 200, "{}: {query}", after.backend);
+            assert_eq!(headers["content-type"], "image/webp");
+            let (_, _, jpeg) = fetch(&after, &format!("{jpeg_path}{query}")).await;
+            let difference = mean_difference(&decode_webp(&webp), &decode(&jpeg));
+            assert!(
+                difference < 8.0,
+                "{}: {query} differs by {difference}",
+                after.backend
+            );
+            // Stored once made: the same bytes again.
+            let (_, _, again) = fetch(&after, &format!("{webp_path}{query}")).await;
+            assert_eq!(again, webp);
+        }
+        let blobs = after.photo_blobs().await;
+        let webps: Vec<_> = blobs.iter().filter(|key| key.ends_with(".webp")).collect();
+        assert_eq!(webps.len(), 2, "{}: {blobs:?}", after.backend);
+        after.stop().await;
+        before.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn photo_thumbhash_is_a_placeholder_of_the_squares_when_asked_for() {
     use base64::prelude::{Engine, BASE64_STANDARD};

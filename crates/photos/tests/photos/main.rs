@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use portrait_blobs::{BlobStore, MemoryBlobStore};
 use portrait_imaging::Options;
-use portrait_photos::{PhotoError, PhotoLimits, Photos, Variant};
+use portrait_photos::{Encoding, PhotoError, PhotoLimits, Photos, Variant};
 use portrait_store::testing::scratch_databases;
 use portrait_store::{fixture, ConnectOptions, Fixture, MetadataStore, UserId};
 
@@ -22,6 +22,11 @@ fn jpeg_size(jpeg: &[u8]) -> (u32, u32) {
     decoder.read_info().unwrap();
     let info = decoder.info().unwrap();
     (u32::from(info.width), u32::from(info.height))
+}
+
+fn webp_size(webp: &[u8]) -> (u32, u32) {
+    let image = image::load_from_memory_with_format(webp, image::ImageFormat::WebP).unwrap();
+    (image.width(), image.height())
 }
 
 fn png(width: u32, height: u32) -> Bytes {
@@ -70,19 +75,16 @@ async fn an_upload_becomes_the_users_photo_with_every_rendition() {
             .await
             .unwrap();
         assert_eq!(current_photo(store.as_ref()).await, Some(photo.clone()));
-        for &side in photos.square_sizes() {
-            let bytes = photos
-                .rendition(&photo, Variant::Square(side))
-                .await
-                .unwrap();
-            assert_eq!(jpeg_size(&bytes.unwrap()), (side, side));
+        let variants = photos
+            .square_sizes()
+            .iter()
+            .map(|&s| (Variant::Square(s), (s, s)));
+        for (variant, size) in variants.chain([(Variant::Full, (300, 200))]) {
+            let jpeg = photos.rendition(&photo, variant, Encoding::Jpeg).await;
+            assert_eq!(jpeg_size(&jpeg.unwrap().unwrap()), size);
+            let webp = photos.rendition(&photo, variant, Encoding::Webp).await;
+            assert_eq!(webp_size(&webp.unwrap().unwrap()), size);
         }
-        let full = photos
-            .rendition(&photo, Variant::Full)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(jpeg_size(&full), (300, 200));
     }
 }
 
@@ -107,7 +109,7 @@ async fn a_rejected_upload_keeps_the_previous_photo_and_its_blobs() {
         );
         assert_eq!(current_photo(store.as_ref()).await, Some(first.clone()));
         assert!(photos
-            .rendition(&first, Variant::Full)
+            .rendition(&first, Variant::Full, Encoding::Jpeg)
             .await
             .unwrap()
             .is_some());
@@ -126,11 +128,20 @@ async fn a_replaced_or_reset_photo_is_gone_and_the_sweep_finds_nothing_left() {
             .await
             .unwrap();
         assert_ne!(first, second);
-        assert_eq!(photos.rendition(&first, Variant::Full).await.unwrap(), None);
+        assert_eq!(
+            photos
+                .rendition(&first, Variant::Full, Encoding::Jpeg)
+                .await
+                .unwrap(),
+            None
+        );
         photos.reset(ADA).await.unwrap();
         assert_eq!(current_photo(store.as_ref()).await, None);
         assert_eq!(
-            photos.rendition(&second, Variant::Full).await.unwrap(),
+            photos
+                .rendition(&second, Variant::Full, Encoding::Jpeg)
+                .await
+                .unwrap(),
             None
         );
         let report = photos.sweep().await.unwrap();

@@ -6,16 +6,20 @@ pub mod serve;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use portrait_photos::Variant;
+use portrait_photos::{Encoding, Variant};
 use portrait_store::PhotoId;
 
 const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 /// An image needs no script, style or frame; `sandbox` disarms it if opened as a document.
 const IMAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
-/// The strong ETag of one rendition: its name, since its bytes never change.
-pub fn photo_etag(photo: &PhotoId, variant: Variant) -> String {
-    format!("\"{photo}-{}\"", variant.name())
+/// The strong ETag of one rendition: its name, since its bytes never change. A JPEG's is the
+/// one it had before WebP existed, so that browsers keep what they hold.
+pub fn photo_etag(photo: &PhotoId, variant: Variant, encoding: Encoding) -> String {
+    match encoding {
+        Encoding::Jpeg => format!("\"{photo}-{}\"", variant.name()),
+        other => format!("\"{photo}-{}-{}\"", variant.name(), other.extension()),
+    }
 }
 
 /// Whether the client already holds the representation `etag` names.
