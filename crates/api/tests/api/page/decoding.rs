@@ -1,5 +1,6 @@
-//! Every rendition decodes in Chromium to the pixels jpeg-decoder gives (the imaging crate's
-//! interop test compares jpeg-decoder, zune-jpeg and libjpeg-turbo's djpeg).
+//! Every rendition decodes in Chromium to the pixels jpeg-decoder gives, and every WebP sibling
+//! to the pixels image-webp gives (the imaging crate's interop test compares jpeg-decoder,
+//! zune-jpeg and libjpeg-turbo's djpeg).
 
 use serde_json::Value;
 
@@ -32,7 +33,7 @@ image.src = url;
 "#;
 
 #[tokio::test]
-async fn every_rendition_decodes_in_chromium_as_in_jpeg_decoder() {
+async fn every_rendition_decodes_in_chromium_as_in_the_rust_decoders() {
     let app = TestApp::spawn(Backend::sqlite_fs()).await;
     let Some(browser) = browser::open("decoding", Screen::Desktop).await else {
         app.stop().await;
@@ -43,22 +44,23 @@ async fn every_rendition_decodes_in_chromium_as_in_jpeg_decoder() {
     for photo in ["photo-320x180.jpg", "quadrants-400x300.png"] {
         let (status, body) = app.upload(ADA, ADA, fixture(photo)).await;
         assert_eq!(status, 200, "{photo}: {body}");
-        let full = app.photo_path(ADA).await;
-        let urls = portrait_imaging::defaults::SQUARE_SIZES
+        let jpeg = app.photo_path(ADA).await;
+        let webp = jpeg.replace(".jpg", ".webp");
+        let sizes = portrait_imaging::defaults::SQUARE_SIZES.map(|side| format!("?size={side}"));
+        let sizes: Vec<String> = sizes.into_iter().chain([String::new()]).collect();
+        let files = [jpeg, webp];
+        let urls = files
             .iter()
-            .map(|side| format!("{full}?size={side}"))
-            .chain([full.clone()]);
+            .flat_map(|file| sizes.iter().map(move |size| format!("{file}{size}")));
         for url in urls {
-            let jpeg = app
-                .client
-                .get(&url)
-                .send()
-                .await
-                .expect("rendition")
-                .bytes()
-                .await
-                .expect("body");
-            let expected = decode_jpeg(&jpeg);
+            let served = app.client.get(&url).send().await.expect("rendition");
+            let bytes = served.bytes().await.expect("body");
+            let expected = if url.contains(".webp") {
+                let webp = image::load_from_memory_with_format(&bytes, image::ImageFormat::WebP);
+                webp.expect("WebP decodes").to_rgb8()
+            } else {
+                decode_jpeg(&bytes)
+            };
             let step = (expected.width() / 64).max(1);
             let args = vec![Value::from(url.as_str()), Value::from(step)];
             let sampled = browser
