@@ -1,7 +1,7 @@
 //! Benchmark helpers for portrait; see `BENCHMARKS.md` at the workspace root.
 //!
 //! ```text
-//! portrait-bench pipeline-cpu [--runs N] FILE...
+//! portrait-bench pipeline-cpu [--runs N] [--no-webp] FILE...
 //!     CPU time (user+sys, getrusage) and wall time per process() call, measured
 //!     inside one process around N calls after one warm-up call: no process
 //!     start-up, no file reading in the numbers. One JSON line per file, with
@@ -90,6 +90,8 @@ struct Args {
     targets: Vec<(u64, String)>,
     field: Option<String>,
     out: Option<PathBuf>,
+    /// `pipeline-cpu` without the WebP siblings, to tell their cost.
+    no_webp: bool,
     files: Vec<PathBuf>,
 }
 
@@ -117,6 +119,7 @@ impl Args {
                 "--addr" => out.addr = Some(value("--addr")?),
                 "--field" => out.field = Some(value("--field")?),
                 "--out" => out.out = Some(PathBuf::from(value("--out")?)),
+                "--no-webp" => out.no_webp = true,
                 "--target" => {
                     let v = value("--target")?;
                     let (id, token) = v
@@ -288,7 +291,10 @@ fn median_of(values: &mut [f64]) -> f64 {
 
 fn pipeline_cpu(args: &Args) -> Result<(), String> {
     let runs = args.runs.unwrap_or(10).max(1);
-    let options = Options::default();
+    let options = Options {
+        webp: !args.no_webp,
+        ..Options::default()
+    };
     for (name, bytes) in args.read_files()? {
         // One warm-up call: page faults of first-touch allocations, lazy statics.
         // Its peak RSS is that of one call (VmHWM reset just before it).

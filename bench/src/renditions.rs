@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use portrait_imaging::{process_keeping_pixels, Options, RenditionKind};
+use portrait_imaging::{process_keeping_pixels, webp_of_rendition, Options, RenditionKind};
 
 use crate::{json_str, Args};
 
@@ -31,8 +31,13 @@ pub fn run(args: &Args) -> Result<(), String> {
             let ppm = base.with_extension("ppm");
             let webp = base.with_extension("webp");
             write(&jpeg, &rendition.jpeg)?;
-            let webp_bytes = rendition.webp.as_deref().unwrap_or_default();
-            write(&webp, webp_bytes)?;
+            // Full's WebP is made on demand from the stored JPEG, as the server makes it.
+            let webp_bytes = match &rendition.webp {
+                Some(made) => made.clone(),
+                None => webp_of_rendition(&rendition.jpeg, &options)
+                    .map_err(|e| format!("{stem}: {e}"))?,
+            };
+            write(&webp, &webp_bytes)?;
             let mut netpbm =
                 format!("P6\n{} {}\n255\n", pixels.width(), pixels.height()).into_bytes();
             netpbm.extend_from_slice(pixels.as_raw());

@@ -34,21 +34,14 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The blob files of every rendition of photo `id` under the default ladder, JPEG and WebP.
+/// The blob files an upload of photo `id` writes under the default ladder: every rendition as
+/// JPEG, the squares as WebP too (Full's WebP is made on its first request).
 fn rendition_files(id: &str) -> Vec<String> {
-    let variants = SQUARE_SIZES
-        .iter()
-        .map(u32::to_string)
-        .chain(["full".into()]);
-    let variants: Vec<String> = variants.collect();
-    ["jpg", "webp"]
-        .iter()
-        .flat_map(|ext| {
-            variants
-                .iter()
-                .map(move |v| format!("photos/{id}/{v}.{ext}"))
-        })
-        .collect()
+    let squares: Vec<String> = SQUARE_SIZES.iter().map(u32::to_string).collect();
+    let variants = squares.iter().map(String::as_str).chain(["full"]);
+    let jpegs = variants.map(|v| format!("photos/{id}/{v}.jpg"));
+    let webps = squares.iter().map(|s| format!("photos/{id}/{s}.webp"));
+    jpegs.chain(webps).collect()
 }
 
 fn portrait(data: &Path, args: &[&str]) -> Command {
@@ -471,8 +464,8 @@ async fn backfill_makes_the_squares_photos_stored_before_them_lack() {
         );
         assert!(stdout.contains(expected), "{stdout}");
     };
-    // The 144 square, as JPEG and WebP.
-    backfill("examined 1 photos: made 2 renditions, 0 could not be made");
+    // The 144 square as JPEG and WebP, and Full's WebP.
+    backfill("examined 1 photos: made 3 renditions, 0 could not be made");
     let made = std::fs::read(data.join("blobs").join(&missing)).expect("144 square stored");
     let probe =
         portrait_imaging::probe(&made, &portrait_imaging::Limits::default()).expect("a JPEG");
@@ -481,6 +474,7 @@ async fn backfill_makes_the_squares_photos_stored_before_them_lack() {
         (portrait_imaging::Format::Jpeg, 144, 144)
     );
     let mut expected = rendition_files(id);
+    expected.push(format!("photos/{id}/full.webp"));
     expected.sort();
     let blobs: Vec<String> = files(&data.join("blobs"))
         .into_iter()

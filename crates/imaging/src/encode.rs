@@ -14,7 +14,10 @@ use mozjpeg_rs::{Encoder, QuantTableIdx, Subsampling, TrellisConfig};
 
 use crate::{ImageError, Options, Rendition, RenditionKind};
 
-/// `pixels` encoded as `kind`: a JPEG, and a WebP when `options` asks for one.
+/// `pixels` encoded as `kind`: a JPEG, and for a square a WebP when `options` asks for one.
+/// The Full rendition's WebP is not made here: it cost more than the whole JPEG pipeline and
+/// is rarely asked for (avatars are squares), so it is made on its first request, from the
+/// stored Full JPEG ([`crate::webp_of_rendition`]).
 pub(crate) fn rendition(
     kind: RenditionKind,
     pixels: &RgbImage,
@@ -27,8 +30,7 @@ pub(crate) fn rendition(
         width,
         height,
         jpeg: encode(pixels, options.jpeg_quality)?,
-        webp: options
-            .webp
+        webp: (options.webp && kind != RenditionKind::Full)
             .then(|| webp(pixels, webp_quality))
             .transpose()?,
     })
@@ -61,33 +63,34 @@ pub(crate) fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageErro
 }
 
 /// The WebP quality that scores like `jpeg_quality` does on a `width` × `height` rendition.
-/// Measured on the corpus at JPEG quality 85 (BENCHMARKS.md, "WebP renditions"): WebP matched
-/// the JPEG's SSIMULACRA at about 80 on the squares up to 288 px (where the JPEG has trellis
-/// quantisation), 86 on the 648 square and 89 on the Full rendition.
+/// Matched on the corpus at JPEG quality 85 (BENCHMARKS.md, "WebP renditions"): the offsets at
+/// which WebP scored at least as well as the JPEG on SSIMULACRA on most photos of each size.
 pub(crate) fn webp_quality_for(jpeg_quality: u8, width: u32, height: u32) -> u8 {
-    let pixels = u64::from(width) * u64::from(height);
-    let offset: i16 = match pixels {
-        p if p <= TRELLIS_MAX_PIXELS => -3,
+    let offset: i16 = match u64::from(width) * u64::from(height) {
+        p if p <= 200 * 200 => -3,
+        p if p <= TRELLIS_MAX_PIXELS => 0,
         p if p <= 700 * 700 => 3,
         _ => 5,
     };
     u8::try_from((i16::from(jpeg_quality) + offset).clamp(1, 100)).unwrap_or(100)
 }
 
-/// Encodes `image` as a lossy WebP at `quality` (clamped to 1–100), with libwebp's sharp
-/// RGB→YUV conversion, which keeps coloured edges (lips, eyes) from bleeding at 4:2:0.
+/// Encodes `image` as a lossy WebP at `quality` (clamped to 1–100). libwebp's effort (method
+/// 0–6) is its default, 4, on the squares up to 648 px, where it costs a few milliseconds, and
+/// 2 on larger renditions: on a 2048 px Full rendition method 4 took twice the CPU of the whole
+/// JPEG pipeline for 3 % fewer bytes. Sharp RGB→YUV is off: it cost half as much again.
 pub(crate) fn webp(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError> {
-    let failed = |_| ImageError::corrupt("WebP encoding failed");
-    let mut config = webp::WebPConfig::new().map_err(failed)?;
+    let failed = || ImageError::corrupt("WebP encoding failed");
+    let mut config = webp::WebPConfig::new().map_err(|()| failed())?;
     config.quality = f32::from(quality.clamp(1, 100));
-    config.method = WEBP_METHOD;
-    config.use_sharp_yuv = 1;
     let (width, height) = image.dimensions();
+    config.method = if u64::from(width) * u64::from(height) <= 700 * 700 {
+        4
+    } else {
+        2
+    };
     let encoded = webp::Encoder::from_rgb(image.as_raw(), width, height)
         .encode_advanced(&config)
-        .map_err(|_| ImageError::corrupt("WebP encoding failed"))?;
+        .map_err(|_| failed())?;
     Ok(encoded.to_vec())
 }
-
-/// libwebp's effort, 0–6 (its default is 4).
-const WEBP_METHOD: i32 = 4;

@@ -148,7 +148,8 @@ pub struct Rendition {
     pub height: u32,
     /// A baseline JFIF JPEG without any metadata.
     pub jpeg: Vec<u8>,
-    /// The same pixels as a lossy WebP without metadata, when `Options::webp` asks for it.
+    /// The same pixels as a lossy WebP without metadata, for squares when `Options::webp` asks
+    /// for it (Full's is made on demand: [`webp_of_rendition`]).
     pub webp: Option<Vec<u8>>,
 }
 

@@ -193,7 +193,8 @@ async fn a_photo_gets_its_thumbhash_on_upload_and_older_ones_from_the_backfill()
         let missing = store.photos_without_thumbhash().await.unwrap();
         assert_eq!(missing.into_iter().collect::<Vec<_>>(), vec![photo.clone()]);
         let report = photos.backfill().await.unwrap();
-        assert_eq!((report.photos, report.made, report.thumbhashes), (1, 0, 1));
+        // The only rendition it lacks is Full's WebP, which uploads leave to the first request.
+        assert_eq!((report.photos, report.made, report.thumbhashes), (1, 1, 1));
         assert!(store.photos_without_thumbhash().await.unwrap().is_empty());
         assert_eq!(photos.backfill().await.unwrap().thumbhashes, 0);
     }

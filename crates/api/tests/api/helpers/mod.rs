@@ -21,8 +21,9 @@ pub const BARBARA: i64 = 14; // no membership, account 1
 pub const HANK: i64 = 20; // administrator, account 2
 
 /// Blobs one photo is stored as: every square of the default ladder and the Full image.
-/// Blobs of one photo: every size of the ladder and Full, each as JPEG and WebP.
-pub const RENDITIONS_PER_PHOTO: usize = 2 * (portrait_imaging::defaults::SQUARE_SIZES.len() + 1);
+/// Blobs an upload writes: every size of the ladder as JPEG and WebP, and the Full JPEG (its
+/// WebP is made on its first request).
+pub const RENDITIONS_PER_PHOTO: usize = 2 * portrait_imaging::defaults::SQUARE_SIZES.len() + 1;
 
 /// Where a test server keeps its data.
 pub struct Backend {
