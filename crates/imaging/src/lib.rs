@@ -1,6 +1,6 @@
-//! The profile-photo image pipeline: uploaded bytes and [`Options`] in, JPEG
-//! renditions out. Pure: no files, no network, no async; the only threads are a
-//! scoped helper that encodes the Full rendition beside the squares.
+//! The profile-photo image pipeline: uploaded bytes and [`Options`] in, JPEG renditions (with
+//! WebP siblings of the squares, and a ThumbHash) out. Pure: no files, no network, no async;
+//! the only threads are a scoped helper that encodes the Full rendition beside the squares.
 //!
 //! Stages, one module each: [`detect`](detect()) (magic bytes) → [`probe`]
 //! (header-only dimensions, frame count and [`Limits`]) → decode (JPEG
@@ -8,7 +8,8 @@
 //! PNG cICP to sRGB, on the decoded samples) → orient (EXIF orientation
 //! applied to the pixels) → crop (the requested box; else, on the upright image, the square
 //! framed on the faces found, else the most salient square, else Kantata's rule: the top of a
-//! tall photo, the centre of a wide one) → resize (Lanczos3) → encode (JPEG, no metadata).
+//! tall photo, the centre of a wide one) → resize (Lanczos3) → encode (JPEG and WebP, no
+//! metadata).
 //!
 //! Output rules worth knowing:
 //! * Every rendition is a JPEG, which has no alpha channel: **transparent pixels
@@ -93,8 +94,8 @@ pub struct Options {
     pub full_max_side: u32,
     /// JPEG quality, 1–100 (clamped).
     pub jpeg_quality: u8,
-    /// Also make a WebP of every rendition, at a quality that follows `jpeg_quality` so that
-    /// both score alike on SSIMULACRA.
+    /// Also make a WebP of every square, at a quality that follows `jpeg_quality` so that both
+    /// score alike on SSIMULACRA (Full's is made on demand: [`webp_of_rendition`]).
     pub webp: bool,
     /// Formats accepted (`jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`); a file in another is
     /// refused with a message listing these.
