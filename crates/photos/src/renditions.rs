@@ -1,7 +1,8 @@
-//! Renditions a stored photo lacks because it predates them, made from what it has: a square
-//! size added to the ladder after the upload, from the smallest larger square; a WebP, from the
-//! same rendition's JPEG (the only stored copy that keeps the squares' framing, so it carries
-//! the JPEG's own losses). On first request, or for every photo by `portrait backfill`. Each is
+//! Renditions a stored photo lacks, made from what it has: a square of a size added to the
+//! ladder after the upload, from the smallest larger square; a WebP of a photo that predates
+//! WebP, and every photo's Full WebP (uploads leave it to the first request), from the same
+//! rendition's JPEG (the only stored copy that keeps the squares' framing, so it carries the
+//! JPEG's own losses). On first request, or for every photo by `portrait backfill`. Each is
 //! stored once made, so it is made once; two instances making the same one at once write the
 //! same bytes (the pipeline is deterministic).
 //!
