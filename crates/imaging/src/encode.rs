@@ -76,15 +76,16 @@ pub(crate) fn webp_quality_for(jpeg_quality: u8, width: u32, height: u32) -> u8 
 }
 
 /// Encodes `image` as a lossy WebP at `quality` (clamped to 1–100). libwebp's effort (method
-/// 0–6) is its default, 4, on the squares up to 648 px, where it costs a few milliseconds, and
-/// 2 on larger renditions: on a 2048 px Full rendition method 4 took twice the CPU of the whole
-/// JPEG pipeline for 3 % fewer bytes. Sharp RGB→YUV is off: it cost half as much again.
+/// 0–6) is its default, 4, on the squares up to 288 px, where it costs a few milliseconds, and
+/// 2 on larger renditions: on the 648 square method 4 took 20–30 ms more for 2–3 % fewer bytes,
+/// and on a 2048 px Full rendition twice the CPU of the whole JPEG pipeline. Sharp RGB→YUV is
+/// off: it cost half as much again.
 pub(crate) fn webp(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError> {
     let failed = || ImageError::corrupt("WebP encoding failed");
     let mut config = webp::WebPConfig::new().map_err(|()| failed())?;
     config.quality = f32::from(quality.clamp(1, 100));
     let (width, height) = image.dimensions();
-    config.method = if u64::from(width) * u64::from(height) <= 700 * 700 {
+    config.method = if u64::from(width) * u64::from(height) <= TRELLIS_MAX_PIXELS {
         4
     } else {
         2
