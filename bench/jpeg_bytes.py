@@ -83,6 +83,17 @@ def measure(line, work):
             "webp_ratio": line["webp_bytes"] / webp_reference if webp_reference else None}
 
 
+def median_by_rendition(rows, key, label):
+    """Prints the median of `key` per rendition size, over the photos that have it."""
+    by_rendition = {}
+    for r in rows:
+        if r[key]:
+            by_rendition.setdefault(r["rendition"], []).append(r[key])
+    for rendition, ratios in by_rendition.items():
+        print(f"- {label}{rendition}: median ratio {statistics.median(ratios):.3f} "
+              f"({min(ratios):.3f}-{max(ratios):.3f}, {len(ratios)} photos)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=CORPUS / "photos")
@@ -113,23 +124,11 @@ def main():
               f"| {ref} | {ratio} | {r['webp_bytes']:,} | {r['webp_score']:.4f} | {webp_ratio} |")
 
     print()
-    by_rendition = {}
-    for r in rows:
-        if r["ratio"]:
-            by_rendition.setdefault(r["rendition"], []).append(r["ratio"])
-    for rendition, ratios in by_rendition.items():
-        print(f"- {rendition}: median ratio {statistics.median(ratios):.3f} "
-              f"({min(ratios):.3f}-{max(ratios):.3f}, {len(ratios)} photos)")
+    median_by_rendition(rows, "ratio", "")
     ratios = [r["ratio"] for r in rows if r["ratio"]]
     print(f"- all renditions: **median ratio {statistics.median(ratios):.3f}** "
           f"({len(ratios)} renditions)")
-    webp_by_rendition = {}
-    for r in rows:
-        if r["webp_ratio"]:
-            webp_by_rendition.setdefault(r["rendition"], []).append(r["webp_ratio"])
-    for rendition, ratios in webp_by_rendition.items():
-        print(f"- WebP {rendition}: median ratio {statistics.median(ratios):.3f} "
-              f"({min(ratios):.3f}-{max(ratios):.3f})")
+    median_by_rendition(rows, "webp_ratio", "WebP ")
     webp_ratios = [r["webp_ratio"] for r in rows if r["webp_ratio"]]
     at_least_as_good = sum(r["webp_score"] <= r["score"] for r in rows)
     print(f"- WebP, all renditions: **median ratio {statistics.median(webp_ratios):.3f}**; "

@@ -39,10 +39,21 @@ impl Photos {
         variant: Variant,
         encoding: Encoding,
     ) -> Result<Option<Bytes>, PhotoError> {
-        match (encoding, variant) {
-            (Encoding::Jpeg, Variant::Square(side)) => self.make_square(photo, side).await,
-            (Encoding::Jpeg, Variant::Full) => Ok(None),
-            (Encoding::Webp, _) => self.make_webp(photo, variant).await,
+        match encoding {
+            Encoding::Jpeg => self.make_jpeg(photo, variant).await,
+            Encoding::Webp => self.make_webp(photo, variant).await,
+        }
+    }
+
+    /// A square JPEG from a larger one; a lost Full JPEG cannot be made again.
+    async fn make_jpeg(
+        &self,
+        photo: &PhotoId,
+        variant: Variant,
+    ) -> Result<Option<Bytes>, PhotoError> {
+        match variant {
+            Variant::Square(side) => self.make_square(photo, side).await,
+            Variant::Full => Ok(None),
         }
     }
 
@@ -54,18 +65,12 @@ impl Photos {
         if !self.imaging.webp {
             return Ok(None);
         }
-        let jpeg = match self
-            .blobs
-            .get(&blob_key(photo, variant, Encoding::Jpeg))
-            .await?
-        {
+        let jpeg_key = blob_key(photo, variant, Encoding::Jpeg);
+        let jpeg = match self.blobs.get(&jpeg_key).await? {
             Some(jpeg) => jpeg,
-            None => match variant {
-                Variant::Square(side) => match self.make_square(photo, side).await? {
-                    Some(jpeg) => jpeg,
-                    None => return Ok(None),
-                },
-                Variant::Full => return Ok(None),
+            None => match self.make_jpeg(photo, variant).await? {
+                Some(jpeg) => jpeg,
+                None => return Ok(None),
             },
         };
         let webp = Bytes::from(self.queue.webp_of_rendition(jpeg).await?);

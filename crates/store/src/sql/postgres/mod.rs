@@ -61,6 +61,13 @@ impl PostgresStore {
         let rows: Vec<(i64,)> = sqlx::query_as(sql).fetch_all(conn).await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
+
+    /// The photo ids a `SELECT photo_id …` over every user finds.
+    async fn scan_photos(&self, sql: &'static str) -> Result<HashSet<PhotoId>, StoreError> {
+        self.tick();
+        let rows: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
+        Ok(rows.iter().filter_map(|(id,)| PhotoId::parse(id)).collect())
+    }
 }
 
 /// Binds one import value with the Rust type it has always been bound with.
@@ -259,19 +266,11 @@ impl MetadataStore for PostgresStore {
     }
 
     async fn referenced_photos(&self) -> Result<HashSet<PhotoId>, StoreError> {
-        self.tick();
-        let rows: Vec<(String,)> = sqlx::query_as(text::REFERENCED_PHOTOS)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().filter_map(|(id,)| PhotoId::parse(id)).collect())
+        self.scan_photos(text::REFERENCED_PHOTOS).await
     }
 
     async fn photos_without_thumbhash(&self) -> Result<HashSet<PhotoId>, StoreError> {
-        self.tick();
-        let rows: Vec<(String,)> = sqlx::query_as(text::PHOTOS_WITHOUT_THUMBHASH)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().filter_map(|(id,)| PhotoId::parse(id)).collect())
+        self.scan_photos(text::PHOTOS_WITHOUT_THUMBHASH).await
     }
 
     async fn set_photo_thumbhash(
