@@ -272,3 +272,22 @@ async fn a_photo_carries_its_thumbhash_and_old_photos_can_be_given_one() {
         assert_eq!(thumbhash_of(&users, 10), None, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_page_beyond_every_row_is_empty_even_past_i64() {
+    for (backend, store) in demo_store().await {
+        for offset in [1_000, u64::MAX] {
+            let mut f = filter(ada());
+            f.page = Page {
+                offset,
+                limit: u64::MAX,
+            };
+            let page = store
+                .find_users(&f)
+                .await
+                .unwrap_or_else(|e| panic!("{backend}: {e}"));
+            assert!(page.users.is_empty(), "{backend}: offset {offset}");
+            assert_eq!(page.total, 4, "{backend}: offset {offset}");
+        }
+    }
+}

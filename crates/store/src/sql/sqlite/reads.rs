@@ -132,8 +132,10 @@ impl DirectReads {
                 Order::AlphabeticalAsc => "lower(u.full_name) ASC, u.id ASC",
                 Order::AlphabeticalDesc => "lower(u.full_name) DESC, u.id ASC",
             };
-            params.push(Value::Int(i64::try_from(filter.page.limit).ok()));
-            params.push(Value::Int(i64::try_from(filter.page.offset).ok()));
+            // Beyond i64 a page is past every row, as on PostgreSQL (NULL would be refused).
+            let beyond = |n: u64| Value::Int(Some(i64::try_from(n).unwrap_or(i64::MAX)));
+            params.push(beyond(filter.page.limit));
+            params.push(beyond(filter.page.offset));
             let sql = format!("SELECT {USER_COLUMNS}{clause} ORDER BY {order} LIMIT ? OFFSET ?");
             let users = r.rows(&sql, &bound(&params), user)?;
             Ok(UserPage {
