@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Bytes at equal quality: portrait's JPEG and WebP renditions against libjpeg-turbo's `cjpeg -optimize`.
+"""Bytes at equal quality: portrait's JPEG, WebP and AVIF renditions against libjpeg-turbo's `cjpeg -optimize`.
 
     python3 bench/jpeg_bytes.py [--corpus DIR] [--work DIR] [--jobs 2] [PHOTO...]
 
@@ -12,7 +12,8 @@ a quality sweep (every fifth quality, then every quality in the bracket), and th
 for portrait's score are interpolated between the two neighbouring qualities. The ratio is
 portrait's bytes / libjpeg-turbo's bytes at equal score: below 1 is smaller. The WebP sibling of
 each rendition is scored the same way (decoded with `dwebp`, Debian `webp`), against the same
-pixels, and so is whether it scores at least as well as the JPEG.
+pixels, and so is whether it scores at least as well as the JPEG; so is the AVIF sibling (decoded
+to 8 bits with `avifdec`, Debian `libavif-bin`).
 
 Prints a Markdown table per rendition, the median ratio per rendition size and over all
 renditions, and the bytes portrait stores per user (all renditions of one photo).
@@ -69,18 +70,26 @@ class Sweep:
         return min(b for b, s in points if s <= score)
 
 
+DECODERS = {
+    "webp": lambda src, out: ["dwebp", "-quiet", src, "-o", out],
+    "avif": lambda src, out: ["avifdec", "-d", "8", src, out],
+}
+
+
 def measure(line, work):
     sweep = Sweep(Path(line["pixels"]), work)
     score = ssimulacra(line["pixels"], line["jpeg"])
     reference = sweep.bytes_for(score)
-    decoded = Path(line["webp"]).with_suffix(".webp.png")
-    subprocess.run(["dwebp", "-quiet", line["webp"], "-o", str(decoded)], check=True)
-    webp_score = ssimulacra(line["pixels"], decoded)
-    webp_reference = sweep.bytes_for(webp_score)
-    return {**line, "score": score, "cjpeg_bytes": reference,
-            "ratio": line["bytes"] / reference if reference else None,
-            "webp_score": webp_score,
-            "webp_ratio": line["webp_bytes"] / webp_reference if webp_reference else None}
+    row = {**line, "score": score, "cjpeg_bytes": reference,
+           "ratio": line["bytes"] / reference if reference else None}
+    for fmt, decoder in DECODERS.items():
+        decoded = Path(line[fmt]).with_suffix(f".{fmt}.png")
+        subprocess.run(decoder(line[fmt], str(decoded)), check=True, capture_output=True)
+        row[f"{fmt}_score"] = ssimulacra(line["pixels"], decoded)
+        sibling_reference = sweep.bytes_for(row[f"{fmt}_score"])
+        row[f"{fmt}_ratio"] = (line[f"{fmt}_bytes"] / sibling_reference
+                               if sibling_reference else None)
+    return row
 
 
 def median_by_rendition(rows, key, label):
@@ -114,41 +123,45 @@ def main():
         rows = list(pool.map(lambda line: measure(line, args.work), lines))
 
     print("| photo | rendition | portrait bytes | SSIMULACRA | cjpeg -optimize bytes, same score "
-          "| ratio | WebP bytes | WebP SSIMULACRA | WebP ratio |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| ratio | WebP bytes | WebP SSIMULACRA | WebP ratio | AVIF bytes | AVIF SSIMULACRA "
+          "| AVIF ratio |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ratio_text = lambda ratio: f"{ratio:.3f}" if ratio else "-"
     for r in rows:
         ref = f"{r['cjpeg_bytes']:,.0f}" if r["cjpeg_bytes"] else "not reached"
-        ratio = f"{r['ratio']:.3f}" if r["ratio"] else "-"
-        webp_ratio = f"{r['webp_ratio']:.3f}" if r["webp_ratio"] else "-"
         print(f"| {Path(r['file']).stem} | {r['rendition']} | {r['bytes']:,} | {r['score']:.4f} "
-              f"| {ref} | {ratio} | {r['webp_bytes']:,} | {r['webp_score']:.4f} | {webp_ratio} |")
+              f"| {ref} | {ratio_text(r['ratio'])} | {r['webp_bytes']:,} | {r['webp_score']:.4f} "
+              f"| {ratio_text(r['webp_ratio'])} | {r['avif_bytes']:,} | {r['avif_score']:.4f} "
+              f"| {ratio_text(r['avif_ratio'])} |")
 
     print()
     median_by_rendition(rows, "ratio", "")
     ratios = [r["ratio"] for r in rows if r["ratio"]]
     print(f"- all renditions: **median ratio {statistics.median(ratios):.3f}** "
           f"({len(ratios)} renditions)")
-    median_by_rendition(rows, "webp_ratio", "WebP ")
-    webp_ratios = [r["webp_ratio"] for r in rows if r["webp_ratio"]]
-    at_least_as_good = sum(r["webp_score"] <= r["score"] for r in rows)
-    print(f"- WebP, all renditions: **median ratio {statistics.median(webp_ratios):.3f}**; "
-          f"WebP bytes / JPEG bytes median "
-          f"{statistics.median(r['webp_bytes'] / r['bytes'] for r in rows):.3f}; "
-          f"scores at least as well as the JPEG: {at_least_as_good} of {len(rows)} "
-          f"(median SSIMULACRA WebP {statistics.median(r['webp_score'] for r in rows):.4f}, "
-          f"JPEG {statistics.median(r['score'] for r in rows):.4f})")
-    per_user = {}
-    for r in rows:
-        per_user[r["file"]] = per_user.get(r["file"], 0) + r["bytes"]
-    squares = {}
-    for r in rows:
-        if r["rendition"] != "full":
-            squares[r["file"]] = squares.get(r["file"], 0) + r["bytes"]
-    print(f"- bytes stored per user (every rendition of one photo): median "
-          f"{statistics.median(per_user.values()):,.0f} "
-          f"({min(per_user.values()):,}-{max(per_user.values()):,}); the squares alone: median "
-          f"{statistics.median(squares.values()):,.0f}")
-
+    for fmt, label in (("webp", "WebP"), ("avif", "AVIF")):
+        median_by_rendition(rows, f"{fmt}_ratio", f"{label} ")
+        sibling_ratios = [r[f"{fmt}_ratio"] for r in rows if r[f"{fmt}_ratio"]]
+        at_least_as_good = sum(r[f"{fmt}_score"] <= r["score"] for r in rows)
+        print(f"- {label}, all renditions: **median ratio {statistics.median(sibling_ratios):.3f}**; "
+              f"{label} bytes / JPEG bytes median "
+              f"{statistics.median(r[f'{fmt}_bytes'] / r['bytes'] for r in rows):.3f}; "
+              f"scores at least as well as the JPEG: {at_least_as_good} of {len(rows)} "
+              f"(median SSIMULACRA {label} "
+              f"{statistics.median(r[f'{fmt}_score'] for r in rows):.4f}, "
+              f"JPEG {statistics.median(r['score'] for r in rows):.4f})")
+    def per_user(keys, squares_only=False):
+        """Median over photos of the bytes of one photo's renditions in the formats `keys`."""
+        totals = {}
+        for r in rows:
+            if not (squares_only and r["rendition"] == "full"):
+                totals[r["file"]] = totals.get(r["file"], 0) + sum(r[k] for k in keys)
+        values = totals.values()
+        return f"{statistics.median(values):,.0f} ({min(values):,}-{max(values):,})"
+    every = ("bytes", "webp_bytes", "avif_bytes")
+    print(f"- bytes stored per user (every rendition of one photo): JPEG only, median "
+          f"{per_user(('bytes',))}; the JPEG squares alone {per_user(('bytes',), True)}; "
+          f"JPEG, WebP and AVIF {per_user(every)}")
 
 if __name__ == "__main__":
     main()

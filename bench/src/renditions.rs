@@ -1,11 +1,11 @@
 //! `portrait-bench renditions --out DIR FILE...`: every rendition of each file as portrait
-//! encodes it (`DIR/<stem>-<side|full>.jpg`, and `.webp`) beside the pixels it was encoded from (`.ppm`),
+//! encodes it (`DIR/<stem>-<side|full>.jpg`, `.webp` and `.avif`) beside the pixels it was encoded from (`.ppm`),
 //! so that bench/jpeg_bytes.py can score the encoder against its own input. One JSON line
 //! per rendition.
 
 use std::path::Path;
 
-use portrait_imaging::{process_keeping_pixels, webp_of_rendition, Options, RenditionKind};
+use portrait_imaging::{process_keeping_pixels, siblings, Options, RenditionKind};
 
 use crate::{json_str, Args};
 
@@ -30,20 +30,24 @@ pub fn run(args: &Args) -> Result<(), String> {
             let jpeg = base.with_extension("jpg");
             let ppm = base.with_extension("ppm");
             let webp = base.with_extension("webp");
+            let avif = base.with_extension("avif");
             write(&jpeg, &rendition.jpeg)?;
-            // Full's WebP is made on demand from the stored JPEG, as the server makes it.
+            // Full's WebP and every AVIF are made from the upload's pixels, as the server's
+            // background threads make them while it holds those.
             let webp_bytes = match &rendition.webp {
                 Some(made) => made.clone(),
-                None => webp_of_rendition(&rendition.jpeg, &options)
-                    .map_err(|e| format!("{stem}: {e}"))?,
+                None => siblings::webp(pixels, &options).map_err(|e| format!("{stem}: {e}"))?,
             };
             write(&webp, &webp_bytes)?;
+            let avif_bytes =
+                siblings::avif(pixels, &options).map_err(|e| format!("{stem}: {e}"))?;
+            write(&avif, &avif_bytes)?;
             let mut netpbm =
                 format!("P6\n{} {}\n255\n", pixels.width(), pixels.height()).into_bytes();
             netpbm.extend_from_slice(pixels.as_raw());
             write(&ppm, &netpbm)?;
             println!(
-                "{{\"file\":{},\"rendition\":{},\"width\":{},\"height\":{},\"bytes\":{},\"jpeg\":{},\"pixels\":{},\"webp\":{},\"webp_bytes\":{}}}",
+                "{{\"file\":{},\"rendition\":{},\"width\":{},\"height\":{},\"bytes\":{},\"jpeg\":{},\"pixels\":{},\"webp\":{},\"webp_bytes\":{},\"avif\":{},\"avif_bytes\":{}}}",
                 json_str(&path.display().to_string()),
                 json_str(&label),
                 rendition.width,
@@ -53,6 +57,8 @@ pub fn run(args: &Args) -> Result<(), String> {
                 json_str(&ppm.display().to_string()),
                 json_str(&webp.display().to_string()),
                 webp_bytes.len(),
+                json_str(&avif.display().to_string()),
+                avif_bytes.len(),
             );
         }
     }

@@ -44,6 +44,8 @@ fn nothing_default() -> Config {
             queue: 11,
             queued_body_bytes: 22_222_222,
             decode_memory_bytes: 99_999_999,
+            background_workers: 2,
+            background_queue: 9,
             processing_timeout: Duration::from_secs(13),
             cache: CacheLimits {
                 bytes: 4_444_444,
@@ -67,6 +69,7 @@ fn nothing_default() -> Config {
             full_max_side: 1500,
             jpeg_quality: 71,
             webp: false,
+            avif: false,
             formats: vec![Format::Jpeg, Format::Png],
             crop: None,
         },

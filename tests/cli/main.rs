@@ -51,6 +51,8 @@ fn portrait(data: &Path, args: &[&str]) -> Command {
         .arg("--data-dir")
         .arg(data)
         .env("RUST_LOG", "debug")
+        // No background AVIFs racing the blob sets these tests expect; `backfill` makes them.
+        .env("PORTRAIT_PHOTOS__BACKGROUND_WORKERS", "0")
         .env_remove("PORTRAIT_DATABASE_URL")
         .env_remove("PORTRAIT_BLOB_STORE");
     command
@@ -464,8 +466,8 @@ async fn backfill_makes_the_squares_photos_stored_before_them_lack() {
         );
         assert!(stdout.contains(expected), "{stdout}");
     };
-    // The 144 square as JPEG and WebP, and Full's WebP.
-    backfill("examined 1 photos: made 3 renditions, 0 could not be made");
+    // The 144 square as JPEG and WebP, Full's WebP and an AVIF of each of the 7 renditions.
+    backfill("examined 1 photos: made 10 renditions, 0 could not be made");
     let made = std::fs::read(data.join("blobs").join(&missing)).expect("144 square stored");
     let probe =
         portrait_imaging::probe(&made, &portrait_imaging::Limits::default()).expect("a JPEG");
@@ -475,6 +477,11 @@ async fn backfill_makes_the_squares_photos_stored_before_them_lack() {
     );
     let mut expected = rendition_files(id);
     expected.push(format!("photos/{id}/full.webp"));
+    let variants = SQUARE_SIZES
+        .iter()
+        .map(u32::to_string)
+        .chain(["full".to_owned()]);
+    expected.extend(variants.map(|v| format!("photos/{id}/{v}.avif")));
     expected.sort();
     let blobs: Vec<String> = files(&data.join("blobs"))
         .into_iter()

@@ -61,6 +61,7 @@ impl Application {
                 &base,
                 &config.imaging.square_sizes,
                 config.imaging.webp,
+                config.imaging.avif,
             )),
             readiness: Arc::default(),
             config: Arc::new(config),

@@ -151,7 +151,8 @@ impl From<BlobError> for ApiError {
 impl From<PhotoError> for ApiError {
     fn from(error: PhotoError) -> Self {
         match error {
-            PhotoError::Busy => ApiError::busy("Photo processing"),
+            // `NotYet` only comes from serving an AVIF, which redirects instead.
+            PhotoError::Busy | PhotoError::NotYet => ApiError::busy("Photo processing"),
             PhotoError::TimedOut(_) | PhotoError::Rejected(_) => ApiError::photo(error.to_string()),
             PhotoError::Store(error) => error.into(),
             PhotoError::Blobs(error) => error.into(),

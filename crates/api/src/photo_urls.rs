@@ -11,12 +11,13 @@ pub struct PhotoUrls {
     base: String,
     /// The square ladder, smallest first.
     squares: Vec<u32>,
-    /// Whether photos have WebP siblings.
+    /// Whether photos have WebP and AVIF siblings.
     webp: bool,
+    avif: bool,
 }
 
 impl PhotoUrls {
-    pub fn new(base: &str, squares: &[u32], webp: bool) -> Self {
+    pub fn new(base: &str, squares: &[u32], webp: bool, avif: bool) -> Self {
         let mut squares = squares.to_vec();
         squares.sort_unstable();
         squares.dedup();
@@ -24,6 +25,7 @@ impl PhotoUrls {
             base: base.trim_end_matches('/').to_owned(),
             squares,
             webp,
+            avif,
         }
     }
 
@@ -59,6 +61,7 @@ impl PhotoUrls {
         Some(Renditions {
             jpeg: ladder(Encoding::Jpeg),
             webp: self.webp.then(|| ladder(Encoding::Webp)),
+            avif: self.avif.then(|| ladder(Encoding::Avif)),
         })
     }
 }
@@ -68,4 +71,5 @@ impl PhotoUrls {
 pub struct Renditions {
     pub jpeg: Vec<(String, String)>,
     pub webp: Option<Vec<(String, String)>>,
+    pub avif: Option<Vec<(String, String)>>,
 }

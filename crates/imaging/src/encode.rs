@@ -15,9 +15,8 @@ use mozjpeg_rs::{Encoder, QuantTableIdx, Subsampling, TrellisConfig};
 use crate::{ImageError, Options, Rendition, RenditionKind};
 
 /// `pixels` encoded as `kind`: a JPEG, and for a square a WebP when `options` asks for one.
-/// The Full rendition's WebP is not made here: it cost more than the whole JPEG pipeline and
-/// is rarely asked for (avatars are squares), so it is made on its first request, from the
-/// stored Full JPEG ([`crate::webp_of_rendition`]).
+/// The Full rendition's WebP is not made here: it cost more than the whole JPEG pipeline, so
+/// it is made after the upload has answered ([`crate::siblings`]).
 pub(crate) fn rendition(
     kind: RenditionKind,
     pixels: &RgbImage,
@@ -94,4 +93,44 @@ pub(crate) fn webp(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError>
         .encode_advanced(&config)
         .map_err(|_| failed())?;
     Ok(encoded.to_vec())
+}
+
+/// The AVIF quality (ravif's 1–100 scale) that scores like `jpeg_quality` does: measured on the
+/// corpus at JPEG quality 85 (BENCHMARKS.md, "AVIF renditions").
+pub(crate) fn avif_quality_for(jpeg_quality: u8) -> u8 {
+    jpeg_quality.saturating_sub(AVIF_QUALITY_BELOW_JPEG).max(1)
+}
+
+const AVIF_QUALITY_BELOW_JPEG: u8 = 15;
+
+/// Largest rendition, in pixels, encoded as 10-bit AVIF at rav1e's speed 8. Above it (the Full
+/// rendition) 8 bits and speed 9: rav1e's frame state is ~30 bytes a pixel in 10 bits against
+/// ~24 in 8, and speed 9 halves the CPU of a 3 MP encode (from ~7 s) for ~3 % more bytes.
+pub(crate) const AVIF_FINE_MAX_PIXELS: u64 = 700 * 700;
+
+/// Encodes `image` as an AVIF (AV1 4:4:4, full range, BT.709 matrix, sRGB transfer, no
+/// metadata) at `quality`, on the calling thread. Slow: hundreds of milliseconds for a 648
+/// square, seconds for a 2048 px Full rendition, so never on an upload's critical path.
+pub(crate) fn avif(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError> {
+    let (width, height) = image.dimensions();
+    let fine = u64::from(width) * u64::from(height) <= AVIF_FINE_MAX_PIXELS;
+    let (speed, depth) = if fine {
+        (8, ravif::BitDepth::Ten)
+    } else {
+        (9, ravif::BitDepth::Eight)
+    };
+    let pixels: Vec<ravif::RGB8> = image
+        .as_raw()
+        .chunks_exact(3)
+        .map(|p| ravif::RGB8::new(p[0], p[1], p[2]))
+        .collect();
+    let frame = ravif::Img::new(pixels.as_slice(), width as usize, height as usize);
+    ravif::Encoder::new()
+        .with_quality(f32::from(quality.clamp(1, 100)))
+        .with_speed(speed)
+        .with_bit_depth(depth)
+        .with_num_threads(Some(1))
+        .encode_rgb(frame)
+        .map(|encoded| encoded.avif_file)
+        .map_err(|_| ImageError::corrupt("AVIF encoding failed"))
 }

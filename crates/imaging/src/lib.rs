@@ -34,6 +34,7 @@ mod orient;
 mod placeholder;
 mod probe;
 mod resize;
+pub mod siblings;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -95,8 +96,11 @@ pub struct Options {
     /// JPEG quality, 1–100 (clamped).
     pub jpeg_quality: u8,
     /// Also make a WebP of every square, at a quality that follows `jpeg_quality` so that both
-    /// score alike on SSIMULACRA (Full's is made on demand: [`webp_of_rendition`]).
+    /// score alike on SSIMULACRA (Full's is made later: [`siblings::webp`]).
     pub webp: bool,
+    /// Also make an AVIF of every rendition. Never here: AVIF is far too slow for an upload's
+    /// critical path, so the photo service makes them later with [`siblings::avif`].
+    pub avif: bool,
     /// Formats accepted (`jpeg`, `png`, `gif`, `bmp`, `webp`, `jxl`); a file in another is
     /// refused with a message listing these.
     pub formats: Vec<Format>,
@@ -114,6 +118,7 @@ impl Default for Options {
             full_max_side: defaults::FULL_MAX_SIDE,
             jpeg_quality: defaults::JPEG_QUALITY,
             webp: true,
+            avif: true,
             formats: Format::ALL.to_vec(),
             crop: None,
         }
@@ -150,7 +155,7 @@ pub struct Rendition {
     /// A baseline JFIF JPEG without any metadata.
     pub jpeg: Vec<u8>,
     /// The same pixels as a lossy WebP without metadata, for squares when `Options::webp` asks
-    /// for it (Full's is made on demand: [`webp_of_rendition`]).
+    /// for it (Full's is made later: [`siblings::webp`]).
     pub webp: Option<Vec<u8>>,
 }
 
@@ -290,22 +295,24 @@ pub fn smaller_square(
         .ok_or_else(|| ImageError::corrupt("no square rendition was made"))
 }
 
-/// A WebP of a stored JPEG rendition (for photos stored before WebP siblings existed): decoded
-/// at its own size as [`process`] decodes, within `options`' limits and formats, and encoded as
-/// a new rendition of that size would be.
+/// A WebP of a stored JPEG rendition (for photos stored before WebP siblings existed, and a
+/// Full WebP asked for before the background made it), encoded as a new rendition of that
+/// size would be.
 pub fn webp_of_rendition(jpeg: &[u8], options: &Options) -> Result<Vec<u8>, ImageError> {
+    siblings::webp(&rendition_pixels(jpeg, options)?, options)
+}
+
+/// The pixels of a stored rendition, decoded at its own size as [`process`] decodes, within
+/// `options`' limits and formats: what a sibling encoding of a photo whose upload pixels are
+/// gone is made from.
+pub fn rendition_pixels(jpeg: &[u8], options: &Options) -> Result<image::RgbImage, ImageError> {
     let options = Options {
-        // No shrink on load: the WebP keeps the rendition's size.
+        // No shrink on load: the sibling keeps the rendition's size.
         full_max_side: defaults::MAX_OUTPUT_SIDE,
         crop: None,
         ..options.clone()
     };
-    guarded(|| {
-        let upright = decode_upright(jpeg, &options)?;
-        let (width, height) = upright.image.dimensions();
-        let quality = encode::webp_quality_for(options.jpeg_quality, width, height);
-        encode::webp(&upright.image, quality)
-    })
+    guarded(|| decode_upright(jpeg, &options)).map(|upright| upright.image)
 }
 
 /// The ThumbHash of a stored square rendition (for photos stored before placeholders

@@ -113,6 +113,8 @@ pub fn small_options(data: &[u8]) -> Options {
         full_max_side: 1 + bits(32, 200),
         jpeg_quality: bits(40, 110) as u8,
         webp: bits(48, 2) == 1,
+        // The pipeline never makes AVIFs; the photo service does, later.
+        avif: false,
         formats: crate::Format::ALL.to_vec(),
         crop,
     }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use portrait_imaging::{CropBox, ImageError, Options, Processed, Rendition};
+use image::RgbImage;
+use portrait_imaging::{siblings, CropBox, ImageError, Options, Processed, Rendition};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::PhotoError;
@@ -26,8 +27,7 @@ pub struct ProcessingQueue {
     /// In MiB, as semaphores count in `u32`.
     body_mib: Arc<Semaphore>,
     body_mib_total: u32,
-    decode_mib: Arc<Semaphore>,
-    decode_mib_total: u32,
+    decode_memory: MemoryBudget,
     workers_total: usize,
     queue_total: usize,
     timeout: Duration,
@@ -40,15 +40,12 @@ impl ProcessingQueue {
         // One upload of the largest accepted size must always fit.
         let body_bytes = limits.queued_body_bytes.max(limits.max_upload_bytes);
         let body_mib_total = mib(body_bytes).max(1);
-        // A run estimated larger than the whole budget still runs, alone.
-        let decode_mib_total = mib(limits.decode_memory_bytes).max(1);
         Self {
             workers: Arc::new(Semaphore::new(workers)),
             places: Arc::new(Semaphore::new(workers + limits.queue)),
             body_mib: Arc::new(Semaphore::new(body_mib_total as usize)),
             body_mib_total,
-            decode_mib: Arc::new(Semaphore::new(decode_mib_total as usize)),
-            decode_mib_total,
+            decode_memory: MemoryBudget::new(limits.decode_memory_bytes),
             workers_total: workers,
             queue_total: limits.queue,
             timeout: limits.processing_timeout,
@@ -72,41 +69,70 @@ impl ProcessingQueue {
         })
     }
 
-    /// Decodes and renders one upload admitted by [`Self::admit`], or says why not.
+    /// Decodes and renders one upload admitted by [`Self::admit`], or says why not; with
+    /// `keep_pixels`, also the pixels each rendition was encoded from, in the same order.
     pub async fn process(
         &self,
         admission: Admission,
         bytes: Bytes,
         crop: Option<CropBox>,
-    ) -> Result<Processed, PhotoError> {
+        keep_pixels: bool,
+    ) -> Result<(Processed, Vec<RgbImage>), PhotoError> {
         let _admission = admission;
         let options = Options {
             crop,
             ..self.options.clone()
         };
-        self.on_worker(bytes, options, |bytes, options| {
-            let (processed, stats) = portrait_imaging::process_with_stats(bytes, options)?;
+        self.on_worker(bytes, options, 0, move |bytes, options| {
+            let (processed, stats, pixels) = if keep_pixels {
+                portrait_imaging::process_keeping_pixels(bytes, options)?
+            } else {
+                let (processed, stats) = portrait_imaging::process_with_stats(bytes, options)?;
+                (processed, stats, Vec::new())
+            };
             telemetry::record_image_stages(&stats);
-            Ok(processed)
+            Ok((processed, pixels))
         })
         .await
+    }
+
+    /// The decode memory budget, which the background encoders share with uploads.
+    pub fn memory(&self) -> MemoryBudget {
+        self.decode_memory.clone()
     }
 
     /// A `side` square made from a stored larger `square` of a photo that predates `side` in
     /// the ladder ([`portrait_imaging::smaller_square`]). It runs on a worker like an upload,
     /// so that such work never adds CPU or memory beyond the configured bounds.
     pub async fn smaller_square(&self, square: Bytes, side: u32) -> Result<Rendition, PhotoError> {
-        self.on_worker(square, self.options.clone(), move |bytes, options| {
+        self.on_worker(square, self.options.clone(), 0, move |bytes, options| {
             portrait_imaging::smaller_square(bytes, side, options)
         })
         .await
     }
 
-    /// A WebP of a stored JPEG rendition of a photo that predates WebP
-    /// ([`portrait_imaging::webp_of_rendition`]), on a worker like an upload.
+    /// A WebP of a stored JPEG rendition of a photo that predates WebP, or whose Full WebP the
+    /// background has not made yet ([`portrait_imaging::webp_of_rendition`]), on a worker like
+    /// an upload.
     pub async fn webp_of_rendition(&self, jpeg: Bytes) -> Result<Vec<u8>, PhotoError> {
-        self.on_worker(jpeg, self.options.clone(), |bytes, options| {
+        self.on_worker(jpeg, self.options.clone(), 0, |bytes, options| {
             portrait_imaging::webp_of_rendition(bytes, options)
+        })
+        .await
+    }
+
+    /// An AVIF of a stored JPEG rendition, on a worker like an upload, for servers without
+    /// background workers and for `portrait backfill`.
+    pub async fn avif_of_rendition(&self, jpeg: Bytes) -> Result<Vec<u8>, PhotoError> {
+        let (width, height) = portrait_imaging::probe(&jpeg, &self.options.limits)
+            .map(|p| (p.width, p.height))
+            .unwrap_or((0, 0));
+        let encoder = siblings::avif_working_set_bytes(width, height);
+        self.on_worker(jpeg, self.options.clone(), encoder, |bytes, options| {
+            siblings::avif(
+                &portrait_imaging::rendition_pixels(bytes, options)?,
+                options,
+            )
         })
         .await
     }
@@ -114,27 +140,28 @@ impl ProcessingQueue {
     /// The ThumbHash of a stored `square` of a photo that predates placeholders
     /// ([`portrait_imaging::thumbhash_of_square`]), on a worker like an upload.
     pub async fn thumbhash_of_square(&self, square: Bytes) -> Result<Vec<u8>, PhotoError> {
-        self.on_worker(square, self.options.clone(), |bytes, options| {
+        self.on_worker(square, self.options.clone(), 0, |bytes, options| {
             portrait_imaging::thumbhash_of_square(bytes, options)
         })
         .await
     }
 
-    /// Runs `work` on the blocking pool once its decode memory and a worker are free, within
-    /// the processing timeout.
+    /// Runs `work` on the blocking pool once its decode memory (the estimate for decoding
+    /// `bytes`, plus `extra_bytes`) and a worker are free, within the processing timeout.
     async fn on_worker<T: Send + 'static>(
         &self,
         bytes: Bytes,
         options: Options,
+        extra_bytes: u64,
         work: impl FnOnce(&[u8], &Options) -> Result<T, ImageError> + Send + 'static,
     ) -> Result<T, PhotoError> {
         let estimate = portrait_imaging::working_set_bytes(&bytes, &options);
-        let wanted = mib(estimate).clamp(1, self.decode_mib_total);
         // The semaphores are never closed, so acquiring cannot fail in practice.
         let busy = |_| PhotoError::Busy;
         let waiting = Instant::now();
-        let memory = Arc::clone(&self.decode_mib)
-            .acquire_many_owned(wanted)
+        let memory = self
+            .decode_memory
+            .take(estimate.saturating_add(extra_bytes))
             .await
             .map_err(busy)?;
         let worker = Arc::clone(&self.workers)
@@ -160,12 +187,13 @@ impl ProcessingQueue {
     /// Uploads admitted now (processing or waiting) and decode memory reserved, for metrics.
     pub fn load(&self) -> QueueLoad {
         let places = self.workers_total + self.queue_total;
-        let reserved_mib = self.decode_mib_total as usize - self.decode_mib.available_permits();
+        let budget = &self.decode_memory;
+        let reserved_mib = budget.total_mib as usize - budget.mib.available_permits();
         QueueLoad {
             places,
             admitted: places - self.places.available_permits(),
             processing: self.workers_total - self.workers.available_permits(),
-            decode_memory_budget_bytes: u64::from(self.decode_mib_total) * MIB,
+            decode_memory_budget_bytes: u64::from(budget.total_mib) * MIB,
             decode_memory_reserved_bytes: reserved_mib as u64 * MIB,
         }
     }
@@ -180,6 +208,53 @@ pub struct QueueLoad {
     pub processing: usize,
     pub decode_memory_budget_bytes: u64,
     pub decode_memory_reserved_bytes: u64,
+}
+
+/// Estimated memory of the image work running at once, in MiB (semaphores count in `u32`).
+#[derive(Debug, Clone)]
+pub(crate) struct MemoryBudget {
+    mib: Arc<Semaphore>,
+    total_mib: u32,
+}
+
+impl MemoryBudget {
+    fn new(bytes: u64) -> Self {
+        let total_mib = mib(bytes).max(1);
+        Self {
+            mib: Arc::new(Semaphore::new(total_mib as usize)),
+            total_mib,
+        }
+    }
+
+    /// A run estimated larger than the whole budget still runs, alone.
+    fn share(&self, bytes: u64) -> u32 {
+        mib(bytes).clamp(1, self.total_mib)
+    }
+
+    /// `bytes` of the budget, waiting in line for them.
+    async fn take(&self, bytes: u64) -> Result<OwnedSemaphorePermit, tokio::sync::AcquireError> {
+        Arc::clone(&self.mib)
+            .acquire_many_owned(self.share(bytes))
+            .await
+    }
+
+    /// `bytes` of the budget if they are free now.
+    pub fn try_take(&self, bytes: u64) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.mib)
+            .try_acquire_many_owned(self.share(bytes))
+            .ok()
+    }
+
+    /// `bytes` of the budget, blocking the calling (non-runtime) thread until they are free
+    /// without queueing: whoever waits in line with [`Self::take`] goes first.
+    pub fn take_when_free(&self, bytes: u64) -> OwnedSemaphorePermit {
+        loop {
+            if let Some(permit) = self.try_take(bytes) {
+                return permit;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 fn mib(bytes: u64) -> u32 {
@@ -244,7 +319,7 @@ mod tests {
             queue.admit(MIB).expect("fits"),
             queue.admit(MIB).expect("fits"),
         ];
-        let reserved = Arc::clone(&queue.decode_mib)
+        let reserved = Arc::clone(&queue.decode_memory.mib)
             .try_acquire_many_owned(3)
             .expect("free");
         let worker = Arc::clone(&queue.workers)
@@ -264,15 +339,15 @@ mod tests {
             let queue = Arc::clone(&queue);
             tokio::spawn(async move {
                 let admission = queue.admit(MIB).expect("admitted");
-                queue.process(admission, png(300), None).await
+                queue.process(admission, png(300), None, false).await
             })
         });
         for run in futures::future::join_all(runs).await {
-            let processed = run.expect("task").expect("processed");
+            let (processed, _) = run.expect("task").expect("processed");
             let ladder = portrait_imaging::defaults::SQUARE_SIZES.len();
             assert_eq!(processed.renditions.len(), ladder + 1);
         }
-        assert_eq!(queue.decode_mib.available_permits(), 1);
+        assert_eq!(queue.decode_memory.mib.available_permits(), 1);
         assert_eq!(queue.body_mib.available_permits(), 64);
         assert_eq!(queue.workers.available_permits(), 2);
     }

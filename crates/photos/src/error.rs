@@ -22,6 +22,9 @@ pub enum PhotoError {
     Store(#[from] StoreError),
     #[error("blob store failed")]
     Blobs(#[from] BlobError),
+    /// The rendition is being made in the background; ask again shortly.
+    #[error("rendition not made yet")]
+    NotYet,
     /// The image task panicked or was cancelled.
     #[error("image task failed")]
     Task(#[source] tokio::task::JoinError),
@@ -36,6 +39,7 @@ impl PhotoError {
             Self::Rejected(_) => "rejected",
             Self::Store(_) => "store_error",
             Self::Blobs(_) => "blob_error",
+            Self::NotYet => "not_yet",
             Self::Task(_) => "task_failed",
         }
     }

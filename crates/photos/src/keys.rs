@@ -1,4 +1,4 @@
-//! Blob keys of a photo: `photos/<photo id>/<variant>.<jpg|webp>`, one per rendition and
+//! Blob keys of a photo: `photos/<photo id>/<variant>.<jpg|webp|avif>`, one per rendition and
 //! encoding.
 
 use portrait_blobs::BlobKey;
@@ -43,21 +43,23 @@ impl Variant {
 }
 
 /// How a rendition is encoded. Every rendition has a JPEG, the format Kantata's clients expect
-/// at `photo_path`; a WebP sibling of the same pixels sits beside it.
+/// at `photo_path`; WebP and AVIF siblings of the same pixels sit beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Encoding {
     Jpeg,
     Webp,
+    Avif,
 }
 
 impl Encoding {
-    pub const ALL: [Encoding; 2] = [Encoding::Jpeg, Encoding::Webp];
+    pub const ALL: [Encoding; 3] = [Encoding::Jpeg, Encoding::Webp, Encoding::Avif];
 
     /// The extension of its served file and of its blob.
     pub fn extension(self) -> &'static str {
         match self {
             Encoding::Jpeg => "jpg",
             Encoding::Webp => "webp",
+            Encoding::Avif => "avif",
         }
     }
 
@@ -65,6 +67,7 @@ impl Encoding {
         match self {
             Encoding::Jpeg => "image/jpeg",
             Encoding::Webp => "image/webp",
+            Encoding::Avif => "image/avif",
         }
     }
 }
@@ -76,7 +79,7 @@ pub fn blob_key(photo: &PhotoId, variant: Variant, encoding: Encoding) -> BlobKe
         .unwrap_or_else(|_| unreachable!("photo keys are valid by construction"))
 }
 
-/// The photo and encoding a served file name (`<photo id>.jpg` or `<photo id>.webp`, the last
+/// The photo and encoding a served file name (`<photo id>.jpg`, `.webp` or `.avif`, the last
 /// segment of a photo URL) names.
 pub fn photo_of_file(file: &str) -> Option<(PhotoId, Encoding)> {
     let (id, extension) = file.split_once('.')?;

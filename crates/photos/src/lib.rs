@@ -2,11 +2,12 @@
 //!
 //! [`Photos`] admits uploads within bounded memory and places ([`admission`]), turns bytes into
 //! renditions with `portrait_imaging`, stores them and swaps them in without losing the previous
-//! photo ([`swap`]), serves renditions through an in-memory cache ([`cache`]) and sweeps blobs
+//! photo ([`swap`]), leaves the slow encodings to background threads ([`background`]), serves renditions through an in-memory cache ([`cache`]) and sweeps blobs
 //! nobody points at ([`sweep`]). Every bound is in [`PhotoLimits`]; every failure is a
 //! [`PhotoError`].
 
 mod admission;
+mod background;
 mod cache;
 mod error;
 pub mod keys;
@@ -32,6 +33,7 @@ pub use renditions::BackfillReport;
 pub use sweep::{sweep, SweepReport};
 
 use admission::ProcessingQueue;
+use background::Background;
 use cache::RenditionCache;
 use keys::blob_key;
 
@@ -41,6 +43,7 @@ pub struct Photos {
     store: Arc<dyn MetadataStore>,
     blobs: Arc<dyn BlobStore>,
     queue: ProcessingQueue,
+    background: Background,
     cache: RenditionCache,
     imaging: Options,
     limits: PhotoLimits,
@@ -53,8 +56,11 @@ impl Photos {
         limits: PhotoLimits,
         imaging: Options,
     ) -> Self {
+        let queue = ProcessingQueue::new(&limits, imaging.clone());
+        let background = Background::start(Arc::clone(&blobs), &imaging, &limits, queue.memory());
         Self {
-            queue: ProcessingQueue::new(&limits, imaging.clone()),
+            queue,
+            background,
             cache: RenditionCache::new(limits.cache),
             store,
             blobs,
@@ -65,6 +71,15 @@ impl Photos {
 
     pub fn limits(&self) -> &PhotoLimits {
         &self.limits
+    }
+
+    /// Whether photos are served in `encoding` (JPEG always; WebP and AVIF unless switched off).
+    pub fn serves(&self, encoding: Encoding) -> bool {
+        match encoding {
+            Encoding::Jpeg => true,
+            Encoding::Webp => self.imaging.webp,
+            Encoding::Avif => self.imaging.avif,
+        }
     }
 
     /// Sides of the square renditions every photo has.
@@ -94,12 +109,31 @@ impl Photos {
         crop: Option<CropBox>,
     ) -> Result<PhotoId, PhotoError> {
         let started = Instant::now();
-        let result = match self.queue.process(admission, file, crop).await {
-            Ok(processed) => self.replace(user, processed).await,
+        let keep_pixels = self.background.is_on();
+        let result = match self.queue.process(admission, file, crop, keep_pixels).await {
+            Ok((processed, pixels)) => {
+                let variants: Vec<Variant> = processed
+                    .renditions
+                    .iter()
+                    .map(|r| Variant::of(r.kind))
+                    .collect();
+                let replaced = self.replace(user, processed).await;
+                if let Ok(photo) = &replaced {
+                    let pixels = variants.into_iter().zip(pixels).collect();
+                    let held = keep_pixels.then(|| self.background.hold(pixels)).flatten();
+                    self.background.offer(photo, held);
+                }
+                replaced
+            }
             Err(error) => Err(error),
         };
         telemetry::record_upload(started.elapsed(), &result);
         result
+    }
+
+    /// Photos waiting for their background renditions (queued or being made).
+    pub fn background_waiting(&self) -> usize {
+        self.background.waiting()
     }
 
     /// Back to the default image.
@@ -155,7 +189,7 @@ impl Photos {
         }
         let stored = match self.blobs.get(&key).await? {
             Some(bytes) => Some(bytes),
-            None => self.make_missing(photo, variant, encoding).await?,
+            None => self.make_missing(photo, variant, encoding, false).await?,
         };
         let Some(bytes) = stored else {
             return Ok(None);

@@ -24,6 +24,13 @@ pub struct PhotoLimits {
     /// side, a 50 MP one runs alone. With `queued_body_bytes` it keeps the whole server near
     /// 200 MB under any upload load (BENCHMARKS.md).
     pub decode_memory_bytes: u64,
+    /// Threads that make the siblings an upload leaves for later (every AVIF, and the Full
+    /// rendition's WebP), at a lower CPU priority than requests; 0 makes them on first request
+    /// instead, on an upload worker (AVIF takes seconds there).
+    pub background_workers: usize,
+    /// Photos waiting for those threads; past it a photo's AVIFs wait for their first request
+    /// or for `portrait backfill`.
+    pub background_queue: usize,
     /// Wall-clock budget for decoding and encoding one photo.
     #[serde(with = "humantime_serde")]
     pub processing_timeout: Duration,
@@ -40,6 +47,8 @@ impl Default for PhotoLimits {
             queue: cores * 4,
             queued_body_bytes: 48 * MIB,
             decode_memory_bytes: 224 * MIB,
+            background_workers: 1,
+            background_queue: 64,
             processing_timeout: Duration::from_secs(20),
             cache: CacheLimits::default(),
             sweep: SweepSchedule::default(),

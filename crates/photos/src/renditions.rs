@@ -1,10 +1,14 @@
 //! Renditions a stored photo lacks, made from what it has: a square of a size added to the
 //! ladder after the upload, from the smallest larger square; a WebP of a photo that predates
-//! WebP, and every photo's Full WebP (uploads leave it to the first request), from the same
-//! rendition's JPEG (the only stored copy that keeps the squares' framing, so it carries the
-//! JPEG's own losses). On first request, or for every photo by `portrait backfill`. Each is
-//! stored once made, so it is made once; two instances making the same one at once write the
-//! same bytes (the pipeline is deterministic).
+//! WebP, or a Full WebP asked for before the background made it, from the same rendition's
+//! JPEG (the only stored copy that keeps the squares' framing, so it carries the JPEG's own
+//! losses). On first request, or for every photo by `portrait backfill`. Each is stored once
+//! made, so it is made once; two instances making the same one at once write the same bytes
+//! (the pipeline is deterministic).
+//!
+//! An AVIF takes too long to make while a request waits: one asked for before it exists is
+//! offered to the background ([`crate::background`]) and the request is answered
+//! [`PhotoError::NotYet`]. Only a server without background threads makes it there and then.
 //!
 //! The backfill also gives such photos their ThumbHash placeholder, read from their smallest
 //! square.
@@ -14,6 +18,7 @@ use std::collections::HashSet;
 use bytes::Bytes;
 use portrait_store::PhotoId;
 
+use crate::background::Offer;
 use crate::error::PhotoError;
 use crate::keys::{blob_key, Encoding, Variant, PREFIX};
 use crate::Photos;
@@ -32,16 +37,19 @@ pub struct BackfillReport {
 
 impl Photos {
     /// Makes and stores a rendition `photo` lacks; `None` when it cannot be made (no such
-    /// photo, one that lost its blobs, or a WebP with WebP switched off).
+    /// photo, one that lost its blobs, or an encoding switched off). An AVIF is left to the
+    /// background unless `wait`.
     pub(crate) async fn make_missing(
         &self,
         photo: &PhotoId,
         variant: Variant,
         encoding: Encoding,
+        wait: bool,
     ) -> Result<Option<Bytes>, PhotoError> {
         match encoding {
             Encoding::Jpeg => self.make_jpeg(photo, variant).await,
             Encoding::Webp => self.make_webp(photo, variant).await,
+            Encoding::Avif => self.make_avif(photo, variant, wait).await,
         }
     }
 
@@ -65,19 +73,52 @@ impl Photos {
         if !self.imaging.webp {
             return Ok(None);
         }
-        let jpeg_key = blob_key(photo, variant, Encoding::Jpeg);
-        let jpeg = match self.blobs.get(&jpeg_key).await? {
-            Some(jpeg) => jpeg,
-            None => match self.make_jpeg(photo, variant).await? {
-                Some(jpeg) => jpeg,
-                None => return Ok(None),
-            },
+        let Some(jpeg) = self.stored_or_made_jpeg(photo, variant).await? else {
+            return Ok(None);
         };
         let webp = Bytes::from(self.queue.webp_of_rendition(jpeg).await?);
         let key = blob_key(photo, variant, Encoding::Webp);
         self.blobs.put(&key, webp.clone()).await?;
         tracing::info!(%photo, variant = variant.name(), "made a missing WebP rendition");
         Ok(Some(webp))
+    }
+
+    async fn make_avif(
+        &self,
+        photo: &PhotoId,
+        variant: Variant,
+        wait: bool,
+    ) -> Result<Option<Bytes>, PhotoError> {
+        if !self.imaging.avif {
+            return Ok(None);
+        }
+        let Some(jpeg) = self.stored_or_made_jpeg(photo, variant).await? else {
+            return Ok(None);
+        };
+        if !wait && self.background.offer(photo, None) != Offer::Off {
+            return Err(PhotoError::NotYet);
+        }
+        let avif = Bytes::from(self.queue.avif_of_rendition(jpeg).await?);
+        let key = blob_key(photo, variant, Encoding::Avif);
+        self.blobs.put(&key, avif.clone()).await?;
+        tracing::info!(%photo, variant = variant.name(), "made a missing AVIF rendition");
+        Ok(Some(avif))
+    }
+
+    /// The JPEG of `variant`, stored or made now; `None` when the photo has none.
+    async fn stored_or_made_jpeg(
+        &self,
+        photo: &PhotoId,
+        variant: Variant,
+    ) -> Result<Option<Bytes>, PhotoError> {
+        match self
+            .blobs
+            .get(&blob_key(photo, variant, Encoding::Jpeg))
+            .await?
+        {
+            Some(jpeg) => Ok(Some(jpeg)),
+            None => self.make_jpeg(photo, variant).await,
+        }
     }
 
     /// Makes and stores the `side` square of `photo` from the smallest larger square it has;
@@ -120,7 +161,8 @@ impl Photos {
         Ok(None)
     }
 
-    /// Makes every configured rendition that a current photo lacks, then every missing ThumbHash.
+    /// Makes every configured rendition that a current photo lacks (AVIFs too: it waits for
+    /// them), then every missing ThumbHash.
     pub async fn backfill(&self) -> Result<BackfillReport, PhotoError> {
         let photos = self.store.referenced_photos().await?;
         let stored: HashSet<String> = self
@@ -138,9 +180,7 @@ impl Photos {
         // again (the sweep's business, not ours).
         let squares = self.square_sizes().iter().copied().map(Variant::Square);
         let variants: Vec<Variant> = squares.chain([Variant::Full]).collect();
-        let encodings = Encoding::ALL
-            .into_iter()
-            .filter(|&e| e == Encoding::Jpeg || self.imaging.webp);
+        let encodings = Encoding::ALL.into_iter().filter(|&e| self.serves(e));
         let wanted: Vec<(Variant, Encoding)> = encodings
             .flat_map(|e| variants.iter().map(move |&v| (v, e)))
             .filter(|&wanted| wanted != (Variant::Full, Encoding::Jpeg))
@@ -150,7 +190,7 @@ impl Photos {
                 if stored.contains(blob_key(photo, variant, encoding).as_str()) {
                     continue;
                 }
-                match self.make_missing(photo, variant, encoding).await? {
+                match self.make_missing(photo, variant, encoding, true).await? {
                     Some(_) => report.made += 1,
                     None => report.unmakeable += 1,
                 }

@@ -53,8 +53,8 @@ pub struct User<'a> {
     pub classification: Option<Option<&'a str>>,
     /// With `optional_fields=photo_renditions` (portrait's own, not Kantata's): the URL of
     /// every rendition by format and size, e.g. `{"jpeg": {"48": URL, …, "648": URL,
-    /// "full": URL}, "webp": {…}}`, ready for `srcset` and `<picture>`; `null` for the default
-    /// image.
+    /// "full": URL}, "webp": {…}, "avif": {…}}`, ready for `srcset` and `<picture>`; `null` for
+    /// the default image.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<PhotoRenditions>, required = false)]
     pub photo_renditions: Option<Option<PhotoRenditions>>,
@@ -113,6 +113,10 @@ pub struct PhotoRenditions {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>, required = false)]
     pub webp: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Absent when the server makes no AVIF. An AVIF not made yet redirects to the WebP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>, required = false)]
+    pub avif: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl From<Renditions> for PhotoRenditions {
@@ -124,6 +128,7 @@ impl From<Renditions> for PhotoRenditions {
         Self {
             jpeg: by_size(renditions.jpeg),
             webp: renditions.webp.map(by_size),
+            avif: renditions.avif.map(by_size),
         }
     }
 }

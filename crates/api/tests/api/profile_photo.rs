@@ -991,6 +991,186 @@ async fn a_photo_stored_before_webp_gets_each_webp_from_its_jpeg_on_first_reques
     }
 }
 
+/// A client that shows redirects instead of following them.
+fn not_following() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Waits until `url` answers 200 directly (no longer a redirect), and returns the response.
+async fn made(url: &str) -> (reqwest::header::HeaderMap, Vec<u8>) {
+    let client = not_following();
+    let started = std::time::Instant::now();
+    loop {
+        let response = client.get(url).send().await.unwrap();
+        match response.status().as_u16() {
+            200 => {
+                let headers = response.headers().clone();
+                return (headers, response.bytes().await.unwrap().to_vec());
+            }
+            307 => {
+                assert!(started.elapsed().as_secs() < 180, "{url} never made");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => panic!("{url}: {other}"),
+        }
+    }
+}
+
+/// Mean absolute difference per sample between an AVIF and a JPEG of the same rendition.
+fn avif_difference(avif: &[u8], jpeg: &Decoded) -> f64 {
+    let options = portrait_imaging::Options::default();
+    let avif = portrait_imaging::rendition_pixels(avif, &options).expect("served AVIF decodes");
+    mean_difference(&avif, jpeg)
+}
+
+#[tokio::test]
+async fn every_rendition_gets_an_avif_made_in_the_background_and_a_redirect_until_then() {
+    for backend in backends().await {
+        let app = TestApp::spawn_with(backend, |config| config.photos.background_workers = 1).await;
+        let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200, "{}: {body}", app.backend);
+        let jpeg_path = photo_path_of(&body, ADA);
+        let avif_path = jpeg_path.replace(".jpg", ".avif");
+        let id = jpeg_path
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .trim_end_matches(".jpg");
+
+        // Full's AVIF comes last, after seconds of squares: until then, its WebP.
+        let early = not_following().get(&avif_path).send().await.unwrap();
+        assert_eq!(early.status(), 307, "{}", app.backend);
+        assert_eq!(early.headers()["location"], format!("{id}.webp"));
+        assert_eq!(early.headers()["cache-control"], "no-store");
+        let (status, headers, _) = fetch(&app, &format!("{avif_path}?size=648")).await;
+        assert_eq!(
+            status, 200,
+            "a browser following the redirect gets an image"
+        );
+        assert!(
+            ["image/avif", "image/webp"].contains(&headers["content-type"].to_str().unwrap()),
+            "{headers:?}"
+        );
+
+        let sizes = portrait_imaging::defaults::SQUARE_SIZES.map(|s| Some((s, s)));
+        let mut etags = std::collections::HashSet::new();
+        for size in sizes.into_iter().chain([None]) {
+            let query = size.map_or(String::new(), |(s, _)| format!("?size={s}"));
+            let (headers, avif) = made(&format!("{avif_path}{query}")).await;
+            assert_eq!(headers["content-type"], "image/avif");
+            assert_eq!(
+                headers["cache-control"],
+                "public, max-age=31536000, immutable"
+            );
+            assert_eq!(headers["x-content-type-options"], "nosniff");
+            let etag = headers["etag"].to_str().unwrap().to_owned();
+            assert!(etag.starts_with('"') && etag.ends_with("-avif\""), "{etag}");
+            assert!(etags.insert(etag.clone()), "one ETag per rendition: {etag}");
+            let (_, _, jpeg) = fetch(&app, &format!("{jpeg_path}{query}")).await;
+            let jpeg = decode(&jpeg);
+            assert_eq!((jpeg.width, jpeg.height), size.unwrap_or((320, 180)));
+            let difference = avif_difference(&avif, &jpeg);
+            assert!(
+                difference < 8.0,
+                "{}: {query} differs by {difference}",
+                app.backend
+            );
+            let revalidated = app.client.get(format!("{avif_path}{query}"));
+            let response = revalidated
+                .header("If-None-Match", &etag)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 304, "{query}");
+        }
+
+        // Listed for <picture>.
+        let asked = "optional_fields=photo_renditions";
+        let (_, body) = app
+            .get(&format!("/api/v1/users/{ADA}?{asked}"), Some(ADA))
+            .await;
+        let avif = &body["users"][ADA.to_string()]["photo_renditions"]["avif"];
+        assert_eq!(avif["48"], format!("{avif_path}?size=48"));
+        assert_eq!(avif["full"], avif_path);
+
+        // Every AVIF, and Full's WebP, stored once the background is done.
+        let expected = RENDITIONS_PER_PHOTO + portrait_imaging::defaults::SQUARE_SIZES.len() + 2;
+        let started = std::time::Instant::now();
+        while app.photo_blobs().await.len() < expected {
+            assert!(
+                started.elapsed().as_secs() < 180,
+                "{:?}",
+                app.photo_blobs().await
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let reset = app
+            .client
+            .delete(app.url(&format!("/api/v1/users/{ADA}/profile_photo")));
+        let response = reset.bearer_auth(token(ADA)).send().await.unwrap();
+        assert_eq!(response.status(), 204);
+        let (status, _, _) = fetch(&app, &format!("{avif_path}?size=96")).await;
+        assert_eq!(status, 404, "{}", app.backend);
+        assert!(app.photo_blobs().await.is_empty(), "{}", app.backend);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_photo_stored_before_avif_gets_its_avifs_from_its_jpegs_once_asked_for() {
+    for backend in backends().await {
+        let before = TestApp::spawn_with(backend, |config| {
+            config.imaging.avif = false;
+            config.imaging.webp = false;
+        })
+        .await;
+        let (status, body) = before.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+        assert_eq!(status, 200, "{}: {body}", before.backend);
+        let avif_path = photo_path_of(&body, ADA).replace(".jpg", ".avif");
+        let (status, _, _) = fetch(&before, &avif_path).await;
+        assert_eq!(status, 404, "{}: AVIF switched off", before.backend);
+
+        // The same data after an upgrade, with WebP still off: redirects go to the JPEG.
+        let after = before
+            .spawn_beside(|config| {
+                config.imaging.webp = false;
+                config.photos.background_workers = 1;
+            })
+            .await;
+        let avif_path = avif_path.replace(&before.base, &after.base);
+        let id = avif_path
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .trim_end_matches(".avif");
+        let early = not_following()
+            .get(format!("{avif_path}?size=96"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(early.status(), 307, "{}", after.backend);
+        assert_eq!(early.headers()["location"], format!("{id}.jpg?size=96"));
+        let (headers, avif) = made(&format!("{avif_path}?size=96")).await;
+        assert_eq!(headers["content-type"], "image/avif");
+        let (_, _, jpeg) = fetch(
+            &after,
+            &format!("{}?size=96", avif_path.replace(".avif", ".jpg")),
+        )
+        .await;
+        let difference = avif_difference(&avif, &decode(&jpeg));
+        assert!(
+            difference < 8.0,
+            "{}: differs by {difference}",
+            after.backend
+        );
+        after.stop().await;
+        before.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn photo_thumbhash_is_a_placeholder_of_the_squares_when_asked_for() {
     use base64::prelude::{Engine, BASE64_STANDARD};

@@ -1,8 +1,11 @@
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::response::Response;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use portrait_photos::keys::{photo_of_file, Variant};
+use portrait_photos::{Encoding, PhotoError};
+use portrait_store::PhotoId;
 
 use crate::params::QueryPairs;
 use crate::routes::photos::{etag_matches, image_response, photo_etag};
@@ -10,21 +13,27 @@ use crate::state::AppState;
 
 /// A stored photo: the full upright image, or `?size=N` for an N×N square (N one of the
 /// configured sizes, 48, 96, 144, 192, 288 and 648 by default), as JPEG (`<id>.jpg`, a user's
-/// `photo_path`) or WebP (`<id>.webp`). No token needed.
+/// `photo_path`), WebP (`<id>.webp`) or AVIF (`<id>.avif`). No token needed.
+///
+/// AVIFs are made in the background after an upload (seconds of CPU each). Until one exists,
+/// its URL answers `307 Temporary Redirect` to the same rendition as WebP (JPEG when WebP is
+/// off), with `Cache-Control: no-store` so that the AVIF is fetched once it is there.
 #[utoipa::path(
     get,
     path = "/photos/{file}",
     tag = "Photos",
     params(
-        ("file" = String, Path, description = "`<photo id>.jpg`, as in a user's photo_path, or `<photo id>.webp`"),
+        ("file" = String, Path, description = "`<photo id>.jpg`, as in a user's photo_path, `<photo id>.webp` or `<photo id>.avif`"),
         ("size" = Option<String>, Query, description = "`full` (default) or the side of a square rendition"),
     ),
     responses(
         (status = 200, description = "The image", content(
             (Vec<u8> = "image/jpeg"),
             (Vec<u8> = "image/webp"),
+            (Vec<u8> = "image/avif"),
         )),
         (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 307, description = "An AVIF not made yet: the same rendition as WebP (or JPEG), not to be cached"),
         (status = 400, description = "Unknown size", body = crate::views::Errors),
         (status = 404, description = "No such photo", body = crate::views::Errors),
     )
@@ -49,10 +58,31 @@ pub async fn serve(
     if etag_matches(request.headers(), &etag) {
         return Ok(image_response(&etag, media_type, None));
     }
-    let bytes = state
-        .photos
-        .rendition(&photo, variant, encoding)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let bytes = match state.photos.rendition(&photo, variant, encoding).await {
+        Err(PhotoError::NotYet) => return Ok(not_yet(&state, &photo, variant)),
+        made => made?.ok_or(ApiError::NotFound)?,
+    };
     Ok(image_response(&etag, media_type, Some(bytes)))
+}
+
+/// A redirect to the same rendition in an encoding that always exists, for this once.
+fn not_yet(state: &AppState, photo: &PhotoId, variant: Variant) -> Response {
+    let fallback = if state.photos.serves(Encoding::Webp) {
+        Encoding::Webp
+    } else {
+        Encoding::Jpeg
+    };
+    let query = match variant {
+        Variant::Full => String::new(),
+        Variant::Square(side) => format!("?size={side}"),
+    };
+    // Relative to `/photos/<file>`, so it holds behind any prefix a proxy adds.
+    let location = format!("{photo}.{}{query}", fallback.extension());
+    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, location);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }

@@ -153,6 +153,9 @@ impl TestApp {
         config.database_url = Some(backend.database.url.clone());
         config.blob_store = Some(backend.blob_url.clone());
         config.photos.sweep.interval = std::time::Duration::ZERO;
+        // AVIFs are made on request, not by background threads racing the tests' blob counts
+        // (and spending seconds of CPU per upload); the background tests turn them on.
+        config.photos.background_workers = 0;
         // Tests fire many requests per token; the throttling tests turn it back on.
         config.http.rate_limit = RateLimit::OFF;
         configure(&mut config);
