@@ -1,10 +1,18 @@
-//! Frontal faces, with the SeetaFace detector (`rustface`, pure Rust) on the small copy.
+//! Frontal faces, with the SeetaFace detector (`rustface`, pure Rust), in two passes:
+//! [`COARSE`] over every face size on the small copy, then, only when it found nothing,
+//! [`FINE`] for small faces on a larger copy (still within the 0.3 MP). The first
+//! copy cannot see a face under the detector's 40 px window (a face under ~17 % of a 4:3
+//! photo's short side: people in a group or full-length shot), and its sparse window grid
+//! misses some larger blurred or low-contrast faces that the finer grid of the second
+//! copy (twice the pixels along each side) lands on. Most photos sent as avatars have a
+//! clear face and stop after the first, cheap pass; BENCHMARKS.md has the figures.
 //!
 //! rustface indexes its buffers with unchecked pointer arithmetic and subtracts `u32`s that
 //! underflow when a pyramid level is narrower than its 40 px window, so its input is guarded
 //! here rather than trusted to it:
-//! * both sides of the copy at least [`MIN_SIDE`] and at most [`super::small::MAX_PIXELS`]
-//!   pixels in all (bounded work: the detector has no deadline of its own);
+//! * both sides of the copy at least [`MIN_SIDE`] and at most
+//!   [`super::small::FINE_MAX_PIXELS`] pixels in all (bounded work: the detector has no
+//!   deadline of its own, and the second pass runs at most once);
 //! * the largest face looked for is 9/10 of the short side, which keeps the smallest pyramid
 //!   level at ≥ 44 px on both sides, clear of the window even after truncation;
 //! * a panic is caught and means "no face" (the crop falls back to saliency);
@@ -28,14 +36,34 @@ pub(crate) const MIN_SIDE: u32 = 48;
 /// Most faces considered, surest first.
 pub(crate) const MAX_FACES: usize = 16;
 /// SeetaFace's score threshold. Its authors suggest 0.95, 2.8 or 4.5. On the labelled set
-/// (BENCHMARKS.md) 2.8 finds more faces than 4.0 and as many as 2.0, and it finds none on
-/// the corpus photos without people.
+/// (BENCHMARKS.md) 2.8 finds as many faces as 2.0; 1.0 finds a few more but also a false
+/// face on a corpus photo without people (dragonfly), so 2.8 stays.
 const SCORE_THRESHOLD: f64 = 2.8;
-/// Sliding-window step in pixels of each pyramid level: 6 rather than SeetaFace's 4 costs
-/// ~2× fewer windows, and found as many faces on the labelled set.
-const STEP: u32 = 6;
-/// Scale between pyramid levels (SeetaFace's default).
+/// Scale between pyramid levels (SeetaFace's default; 0.75 lost faces on the labelled set).
 const PYRAMID_STEP: f32 = 0.8;
+
+/// One run of the detector: its sliding-window step (pixels of each pyramid level) and the
+/// largest face looked for (pixels of the copy; `None`: 9/10 of the short side).
+#[derive(Clone, Copy)]
+pub(crate) struct Pass {
+    step: u32,
+    max_face: Option<u32>,
+}
+
+/// Every face size on the small copy. A step of 8 (SeetaFace's is 4) is ~4× fewer windows:
+/// the faces a coarse grid misses are what [`FINE`] is for, and the photos with a clear face
+/// (most avatars) then cost the least.
+pub(crate) const COARSE: Pass = Pass {
+    step: 8,
+    max_face: None,
+};
+/// Faces of at most 50 px on the larger copy (25 px of the small one at its scale, up to
+/// 62 px with the pyramid's first step down), at step 6: only the one or two largest, most
+/// costly, pyramid levels, which the small copy does not have.
+pub(crate) const FINE: Pass = Pass {
+    step: 6,
+    max_face: Some(50),
+};
 
 fn model() -> Option<&'static Model> {
     MODEL
@@ -44,10 +72,10 @@ fn model() -> Option<&'static Model> {
 }
 
 /// Faces in `copy`, in its pixels, surest first (at most [`MAX_FACES`]).
-pub(crate) fn detect(copy: &Small) -> Vec<FaceBox> {
+pub(crate) fn detect(copy: &Small, pass: Pass) -> Vec<FaceBox> {
     let (w, h) = (copy.width, copy.height);
     if w.min(h) < MIN_SIDE
-        || u64::from(w) * u64::from(h) > super::small::MAX_PIXELS
+        || u64::from(w) * u64::from(h) > super::small::FINE_MAX_PIXELS
         || copy.grey.len() as u64 != u64::from(w) * u64::from(h)
     {
         return Vec::new();
@@ -58,10 +86,11 @@ pub(crate) fn detect(copy: &Small) -> Vec<FaceBox> {
     let found = catch_unwind(AssertUnwindSafe(|| {
         let mut detector = rustface::create_detector_with_model(model.clone());
         detector.set_min_face_size(20);
-        detector.set_max_face_size(w.min(h) * 9 / 10);
+        let largest = w.min(h) * 9 / 10;
+        detector.set_max_face_size(pass.max_face.map_or(largest, |m| m.min(largest)));
         detector.set_score_thresh(SCORE_THRESHOLD);
         detector.set_pyramid_scale_factor(PYRAMID_STEP);
-        detector.set_slide_window_step(STEP, STEP);
+        detector.set_slide_window_step(pass.step, pass.step);
         detector.detect(&ImageData::new(&copy.grey, w, h))
     }));
     let Ok(found) = found else {

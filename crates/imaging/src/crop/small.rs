@@ -6,9 +6,12 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 
 use super::FaceBox;
 
-/// Most pixels in the copy (well under the 0.3 MP the issue allows: the detector's time is
-/// what the crop costs, and this keeps it within 15 % of an upload's CPU; BENCHMARKS.md).
+/// Most pixels in the copy every photo gets (well under the 0.3 MP the issue allows: the
+/// detector's time is what the crop costs; BENCHMARKS.md).
 pub(crate) const MAX_PIXELS: u64 = 76_800;
+/// Most pixels in the copy of the second, small-face pass (the issue's 0.3 MP): twice the
+/// small copy's sides, so a face half the size reaches the detector's 40 px window.
+pub(crate) const FINE_MAX_PIXELS: u64 = 300_000;
 
 /// A downscaled RGB copy and its luma, with the scale back to the source.
 pub(crate) struct Small {
@@ -21,15 +24,15 @@ pub(crate) struct Small {
     scale_y: f64,
 }
 
-/// The copy's size for a `width` × `height` source: at most [`MAX_PIXELS`], aspect kept,
+/// The copy's size for a `width` × `height` source: at most `max_pixels`, aspect kept,
 /// never upscaled, each side at least 1.
-pub(crate) fn size_for(width: u32, height: u32) -> (u32, u32) {
+pub(crate) fn size_for(width: u32, height: u32, max_pixels: u64) -> (u32, u32) {
     let pixels = u64::from(width) * u64::from(height);
-    if pixels <= MAX_PIXELS {
+    if pixels <= max_pixels {
         return (width, height);
     }
     // f64 is exact enough here: sides are at most 65535.
-    let factor = (MAX_PIXELS as f64 / pixels as f64).sqrt();
+    let factor = (max_pixels as f64 / pixels as f64).sqrt();
     let side = |s: u32| {
         let v = (f64::from(s) * factor).floor();
         if v < 1.0 {
@@ -42,9 +45,10 @@ pub(crate) fn size_for(width: u32, height: u32) -> (u32, u32) {
 }
 
 impl Small {
-    /// `None` when the pixels cannot be resampled (they do not match the size).
-    pub(crate) fn new(rgb: &[u8], width: u32, height: u32) -> Option<Small> {
-        let (w, h) = size_for(width, height);
+    /// A copy of at most `max_pixels`; `None` when the pixels cannot be resampled (they do
+    /// not match the size).
+    pub(crate) fn new(rgb: &[u8], width: u32, height: u32, max_pixels: u64) -> Option<Small> {
+        let (w, h) = size_for(width, height, max_pixels);
         let rgb_small = if (w, h) == (width, height) {
             rgb.to_vec()
         } else {
