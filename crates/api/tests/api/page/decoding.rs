@@ -1,6 +1,7 @@
-//! Every rendition decodes in Chromium to the pixels jpeg-decoder gives, and every WebP sibling
-//! to the pixels image-webp gives (the imaging crate's interop test compares jpeg-decoder,
-//! zune-jpeg and libjpeg-turbo's djpeg).
+//! Every rendition decodes in Chromium to the pixels jpeg-decoder gives, every WebP sibling
+//! to the pixels image-webp gives, and every AVIF sibling to the pixels portrait's own AVIF
+//! decoder (rav1d) gives (the imaging crate's interop test compares jpeg-decoder, zune-jpeg and
+//! libjpeg-turbo's djpeg).
 
 use serde_json::Value;
 
@@ -46,9 +47,11 @@ async fn every_rendition_decodes_in_chromium_as_in_the_rust_decoders() {
         assert_eq!(status, 200, "{photo}: {body}");
         let jpeg = app.photo_path(ADA).await;
         let webp = jpeg.replace(".jpg", ".webp");
+        // Made on request here: the test server has no background threads.
+        let avif = jpeg.replace(".jpg", ".avif");
         let sizes = portrait_imaging::defaults::SQUARE_SIZES.map(|side| format!("?size={side}"));
         let sizes: Vec<String> = sizes.into_iter().chain([String::new()]).collect();
-        let files = [jpeg, webp];
+        let files = [jpeg, webp, avif];
         let urls = files
             .iter()
             .flat_map(|file| sizes.iter().map(move |size| format!("{file}{size}")));
@@ -58,6 +61,9 @@ async fn every_rendition_decodes_in_chromium_as_in_the_rust_decoders() {
             let expected = if url.contains(".webp") {
                 let webp = image::load_from_memory_with_format(&bytes, image::ImageFormat::WebP);
                 webp.expect("WebP decodes").to_rgb8()
+            } else if url.contains(".avif") {
+                let options = portrait_imaging::Options::default();
+                portrait_imaging::rendition_pixels(&bytes, &options).expect("AVIF decodes")
             } else {
                 decode_jpeg(&bytes)
             };
