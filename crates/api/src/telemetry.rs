@@ -20,6 +20,7 @@ const UPLOADS_PROCESSING: &str = "portrait_uploads_processing";
 const DECODE_MEMORY_RESERVED: &str = "portrait_decode_memory_reserved_bytes";
 const DECODE_MEMORY_BUDGET: &str = "portrait_decode_memory_budget_bytes";
 const CACHE_BYTES: &str = "portrait_rendition_cache_bytes";
+const BACKGROUND_WAITING: &str = "portrait_background_photos_waiting";
 
 /// The label of requests no route matched: their paths are the client's to choose.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
@@ -82,6 +83,7 @@ pub fn render(photos: &Photos) -> String {
     metrics::gauge!(DECODE_MEMORY_RESERVED).set(load.decode_memory_reserved_bytes as f64);
     metrics::gauge!(DECODE_MEMORY_BUDGET).set(load.decode_memory_budget_bytes as f64);
     metrics::gauge!(CACHE_BYTES).set(photos.cached_bytes() as f64);
+    metrics::gauge!(BACKGROUND_WAITING).set(photos.background_waiting() as f64);
     recorder().map(PrometheusHandle::render).unwrap_or_default()
 }
 

@@ -155,6 +155,7 @@ async fn requests_stages_stores_and_the_cache_are_counted_by_template() {
             "portrait_decode_memory_reserved_bytes",
             "portrait_decode_memory_budget_bytes",
             "portrait_rendition_cache_bytes",
+            "portrait_background_photos_waiting",
         ] {
             assert!(after.iter().any(|(n, _, _)| n == gauge), "{gauge}: {text}");
         }
