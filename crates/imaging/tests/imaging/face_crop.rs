@@ -109,6 +109,26 @@ fn a_face_in_a_tall_photo_gets_head_room() {
 }
 
 #[test]
+fn a_small_face_is_found_on_the_larger_copy() {
+    // A 1600×1200 photo with a face box 120 px wide (10 % of the short side) at the right:
+    // 24 px in the 320×240 first copy, under the detector's 40 px window, so only the
+    // second pass (on a copy of up to 0.3 MP) can find it. The centre square cuts it.
+    let (img, face) = with_face(background(1600, 1200, 3), 1290, 500, 295);
+    let stats = stats_of(&png(&img));
+    assert_eq!(stats.crop_reason, CropReason::Faces);
+    assert!(holds(&stats.crop, face), "{:?} vs {face:?}", stats.crop);
+    let centre = CropBox {
+        x: 200,
+        y: 0,
+        size: 1200,
+    };
+    assert!(
+        !holds(&centre, face),
+        "the fixture must defeat the centre crop"
+    );
+}
+
+#[test]
 fn the_renditions_show_the_face_not_the_centre() {
     // A flat-grey wide photo with the face at the far right: the 96 px square's right
     // half must hold the portrait's colours, not flat grey everywhere.
