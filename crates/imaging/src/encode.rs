@@ -95,13 +95,15 @@ pub(crate) fn webp(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError>
     Ok(encoded.to_vec())
 }
 
-/// The AVIF quality (ravif's 1–100 scale) that scores like `jpeg_quality` does: measured on the
-/// corpus at JPEG quality 85 (BENCHMARKS.md, "AVIF renditions").
+/// The AVIF quality (ravif's 1–100 scale) that scores like `jpeg_quality` does: at JPEG
+/// quality 85, ravif's 80 gave the corpus renditions a median SSIMULACRA just better than the
+/// JPEGs' (75 and 70 were worse), for the same ~0.59× of libjpeg-turbo's bytes at equal score
+/// (BENCHMARKS.md, "AVIF renditions").
 pub(crate) fn avif_quality_for(jpeg_quality: u8) -> u8 {
     jpeg_quality.saturating_sub(AVIF_QUALITY_BELOW_JPEG).max(1)
 }
 
-const AVIF_QUALITY_BELOW_JPEG: u8 = 15;
+const AVIF_QUALITY_BELOW_JPEG: u8 = 5;
 
 /// Largest rendition, in pixels, encoded as 10-bit AVIF at rav1e's speed 8. Above it (the Full
 /// rendition) 8 bits and speed 9: rav1e's frame state is ~30 bytes a pixel in 10 bits against
