@@ -7,7 +7,7 @@
 
 use image::RgbImage;
 
-use crate::{defaults, encode, guarded, ImageError, Options};
+use crate::{defaults, encode, guarded, probe, working_set_bytes, ImageError, Options};
 
 /// `pixels` as a lossy WebP at the quality that matches `options.jpeg_quality` for its size.
 pub fn webp(pixels: &RgbImage, options: &Options) -> Result<Vec<u8>, ImageError> {
@@ -32,4 +32,12 @@ pub fn avif_working_set_bytes(width: u32, height: u32) -> u64 {
         defaults::AVIF_BYTES_PER_PIXEL
     };
     pixels.saturating_mul(per_pixel)
+}
+
+/// Peak memory of decoding the stored rendition `jpeg` and encoding it as an AVIF: a generous
+/// estimate from its header, for callers that keep such work within a memory budget.
+pub fn avif_of_rendition_working_set_bytes(jpeg: &[u8], options: &Options) -> u64 {
+    let encoding =
+        probe(jpeg, &options.limits).map_or(0, |p| avif_working_set_bytes(p.width, p.height));
+    working_set_bytes(jpeg, options).saturating_add(encoding)
 }

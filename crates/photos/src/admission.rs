@@ -124,11 +124,10 @@ impl ProcessingQueue {
     /// An AVIF of a stored JPEG rendition, on a worker like an upload, for servers without
     /// background workers and for `portrait backfill`.
     pub async fn avif_of_rendition(&self, jpeg: Bytes) -> Result<Vec<u8>, PhotoError> {
-        let (width, height) = portrait_imaging::probe(&jpeg, &self.options.limits)
-            .map(|p| (p.width, p.height))
-            .unwrap_or((0, 0));
-        let encoder = siblings::avif_working_set_bytes(width, height);
-        self.on_worker(jpeg, self.options.clone(), encoder, |bytes, options| {
+        let decoding = portrait_imaging::working_set_bytes(&jpeg, &self.options);
+        let encoder = siblings::avif_of_rendition_working_set_bytes(&jpeg, &self.options);
+        let extra = encoder.saturating_sub(decoding);
+        self.on_worker(jpeg, self.options.clone(), extra, |bytes, options| {
             siblings::avif(
                 &portrait_imaging::rendition_pixels(bytes, options)?,
                 options,

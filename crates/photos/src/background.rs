@@ -154,8 +154,32 @@ impl Background {
     }
 }
 
+/// The encodings made here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sibling {
+    Avif,
+    Webp,
+}
+
+impl Sibling {
+    fn encoding(self) -> Encoding {
+        match self {
+            Sibling::Avif => Encoding::Avif,
+            Sibling::Webp => Encoding::Webp,
+        }
+    }
+
+    fn encode(self, pixels: &RgbImage, options: &Options) -> Result<Vec<u8>, PhotoError> {
+        let made = match self {
+            Sibling::Avif => siblings::avif(pixels, options)?,
+            Sibling::Webp => siblings::webp(pixels, options)?,
+        };
+        Ok(made)
+    }
+}
+
 /// Every rendition's AVIF and Full's WebP, as `options` asks, smallest rendition first.
-fn wanted(options: &Options) -> Vec<(Variant, Encoding)> {
+fn wanted(options: &Options) -> Vec<(Variant, Sibling)> {
     let mut squares = options.square_sizes.clone();
     squares.sort_unstable();
     squares.dedup();
@@ -164,16 +188,16 @@ fn wanted(options: &Options) -> Vec<(Variant, Encoding)> {
         .map(Variant::Square)
         .chain([Variant::Full])
         .collect();
-    let avifs = variants.iter().map(|&v| (v, Encoding::Avif));
+    let avifs = variants.iter().map(|&v| (v, Sibling::Avif));
     let avifs = avifs.filter(|_| options.avif);
-    let full_webp = options.webp.then_some((Variant::Full, Encoding::Webp));
+    let full_webp = options.webp.then_some((Variant::Full, Sibling::Webp));
     avifs.chain(full_webp).collect()
 }
 
 struct Worker {
     blobs: Arc<dyn BlobStore>,
     options: Options,
-    wanted: Vec<(Variant, Encoding)>,
+    wanted: Vec<(Variant, Sibling)>,
     memory: MemoryBudget,
     runtime: Handle,
     waiting: Arc<Mutex<HashSet<PhotoId>>>,
@@ -209,12 +233,13 @@ impl Worker {
     /// Makes and stores each wanted sibling `job`'s photo lacks.
     async fn make(&self, job: Job) -> Result<(), PhotoError> {
         let photo = &job.photo;
+        let full_jpeg = blob_key(photo, Variant::Full, Encoding::Jpeg);
         let stored = self.stored(photo).await?;
-        if !stored.contains(blob_key(photo, Variant::Full, Encoding::Jpeg).as_str()) {
+        if !stored.contains(full_jpeg.as_str()) {
             return Ok(()); // removed, or never whole
         }
-        for &(variant, encoding) in &self.wanted {
-            let key = blob_key(photo, variant, encoding);
+        for &(variant, sibling) in &self.wanted {
+            let key = blob_key(photo, variant, sibling.encoding());
             if stored.contains(key.as_str()) {
                 continue;
             }
@@ -223,60 +248,43 @@ impl Worker {
                 pixels.find(|(v, _)| *v == variant).map(|(_, p)| p)
             });
             let made = match held {
-                Some(pixels) => encode(pixels, encoding, &self.options)?,
-                None => match self.made_from_stored(photo, variant, encoding).await? {
+                Some(pixels) => sibling.encode(pixels, &self.options)?,
+                None => match self.made_from_stored(photo, variant, sibling).await? {
                     Some(made) => made,
                     None => continue,
                 },
             };
             self.blobs.put(&key, Bytes::from(made)).await?;
             // A photo removed while this was made must not get a blob back.
-            if !self
-                .stored(photo)
-                .await?
-                .contains(blob_key(photo, Variant::Full, Encoding::Jpeg).as_str())
-            {
+            if !self.stored(photo).await?.contains(full_jpeg.as_str()) {
                 self.blobs.delete(&key).await?;
                 return Ok(());
             }
-            tracing::debug!(%photo, variant = variant.name(), encoding = encoding.extension(), "made a background rendition");
+            tracing::debug!(%photo, variant = variant.name(), encoding = key.as_str(), "made a background rendition");
         }
         Ok(())
     }
 
-    /// `encoding` of `variant` made from its stored JPEG, within the decode memory budget;
+    /// `sibling` of `variant` made from its stored JPEG, within the decode memory budget;
     /// `None` when that JPEG is gone.
     async fn made_from_stored(
         &self,
         photo: &PhotoId,
         variant: Variant,
-        encoding: Encoding,
+        sibling: Sibling,
     ) -> Result<Option<Vec<u8>>, PhotoError> {
         let jpeg_key = blob_key(photo, variant, Encoding::Jpeg);
         let Some(jpeg) = self.blobs.get(&jpeg_key).await? else {
             return Ok(None);
         };
-        let (width, height) = portrait_imaging::probe(&jpeg, &self.options.limits)
-            .map(|p| (p.width, p.height))
-            .map_err(PhotoError::from)?;
-        let needed = portrait_imaging::working_set_bytes(&jpeg, &self.options)
-            + siblings::avif_working_set_bytes(width, height);
+        let needed = siblings::avif_of_rendition_working_set_bytes(&jpeg, &self.options);
         let _memory = self.memory.take_when_free(needed);
         let pixels = portrait_imaging::rendition_pixels(&jpeg, &self.options)?;
-        encode(&pixels, encoding, &self.options).map(Some)
+        sibling.encode(&pixels, &self.options).map(Some)
     }
 
     async fn stored(&self, photo: &PhotoId) -> Result<HashSet<String>, PhotoError> {
         let listed = self.blobs.list(&format!("{PREFIX}{photo}/")).await?;
         Ok(listed.into_iter().map(|b| b.key.into_string()).collect())
     }
-}
-
-fn encode(pixels: &RgbImage, encoding: Encoding, options: &Options) -> Result<Vec<u8>, PhotoError> {
-    let made = match encoding {
-        Encoding::Avif => siblings::avif(pixels, options)?,
-        Encoding::Webp => siblings::webp(pixels, options)?,
-        Encoding::Jpeg => unreachable!("JPEGs are made with the upload"),
-    };
-    Ok(made)
 }
