@@ -244,8 +244,9 @@ impl MemoryBudget {
             .ok()
     }
 
-    /// `bytes` of the budget, blocking the calling (non-runtime) thread until they are free
-    /// without queueing: whoever waits in line with [`Self::take`] goes first.
+    /// `bytes` of the budget, blocking the calling (non-runtime) thread until they are free,
+    /// by looking again every 50 ms rather than queueing: it never holds a place in the line
+    /// that [`Self::take`] waits in.
     pub fn take_when_free(&self, bytes: u64) -> OwnedSemaphorePermit {
         loop {
             if let Some(permit) = self.try_take(bytes) {

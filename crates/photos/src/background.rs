@@ -7,7 +7,8 @@
 //! They work from the pixels the upload encoded its JPEGs from while those are still held,
 //! which the photo service only keeps when the shared decode memory budget has room for them
 //! at once; otherwise (a busy server, a request for a photo uploaded elsewhere or before a
-//! restart) from each rendition's stored JPEG, waiting for room in the budget behind uploads.
+//! restart) from each rendition's stored JPEG, taking room in the budget only when it is free
+//! (never queueing for it ahead of uploads).
 //! A photo waits for them at most once: offers of a photo already waiting are merged, and past
 //! `background_queue` photos the offer is refused (the first request or `portrait backfill`
 //! offers it again).
