@@ -37,6 +37,7 @@ fn nothing_default() -> Config {
             },
             connection_threads: 5,
             metrics_listen: Some("127.0.0.3:9464".parse().unwrap()),
+            negotiate_photo_formats: true,
         },
         photos: PhotoLimits {
             max_upload_bytes: 1_234_567,

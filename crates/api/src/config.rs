@@ -90,6 +90,10 @@ pub struct HttpLimits {
     /// Serve `/metrics` on this address instead of the main listener (which then answers it
     /// 404), to keep it private; `None` serves it beside the API.
     pub metrics_listen: Option<SocketAddr>,
+    /// Serve `photo_path` (`<id>.jpg`) as AVIF or WebP to clients whose `Accept` asks for them
+    /// (with `Vary: Accept`). Off by default: a shared cache that ignores `Vary` would hand
+    /// those bytes to clients that cannot read them.
+    pub negotiate_photo_formats: bool,
 }
 
 impl Default for HttpLimits {
@@ -102,6 +106,7 @@ impl Default for HttpLimits {
             rate_limit: RateLimit::default(),
             connection_threads: cores,
             metrics_listen: None,
+            negotiate_photo_formats: false,
         }
     }
 }

@@ -237,19 +237,24 @@ impl MemoryBudget {
             .await
     }
 
-    /// `bytes` of the budget if they are free now.
-    pub fn try_take(&self, bytes: u64) -> Option<OwnedSemaphorePermit> {
-        Arc::clone(&self.mib)
-            .try_acquire_many_owned(self.share(bytes))
-            .ok()
+    /// `bytes` of the budget (at most half of it) for work that can wait, such as the
+    /// background's: only when they are free now and half the budget stays free beside them
+    /// for uploads, so that such work never makes an upload wait long.
+    pub fn try_take_spare(&self, bytes: u64) -> Option<OwnedSemaphorePermit> {
+        let half = (self.total_mib / 2).max(1);
+        let share = mib(bytes).clamp(1, half);
+        if self.mib.available_permits() < (share + half) as usize {
+            return None;
+        }
+        Arc::clone(&self.mib).try_acquire_many_owned(share).ok()
     }
 
-    /// `bytes` of the budget, blocking the calling (non-runtime) thread until they are free,
-    /// by looking again every 50 ms rather than queueing: it never holds a place in the line
+    /// [`Self::try_take_spare`], blocking the calling (non-runtime) thread until it succeeds:
+    /// it looks again every 50 ms rather than queueing, so it never holds a place in the line
     /// that [`Self::take`] waits in.
-    pub fn take_when_free(&self, bytes: u64) -> OwnedSemaphorePermit {
+    pub fn take_spare_when_free(&self, bytes: u64) -> OwnedSemaphorePermit {
         loop {
-            if let Some(permit) = self.try_take(bytes) {
+            if let Some(permit) = self.try_take_spare(bytes) {
                 return permit;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -330,6 +335,26 @@ mod tests {
         assert_eq!(busy.decode_memory_reserved_bytes, 3 * MIB);
         drop((admitted, reserved, worker));
         assert_eq!(queue.load(), idle);
+    }
+
+    #[test]
+    fn spare_memory_leaves_half_the_budget_to_uploads() {
+        let budget = MemoryBudget::new(10 * MIB);
+        let spare = budget
+            .try_take_spare(3 * MIB)
+            .expect("idle: 3 of 10 leaves 7");
+        assert!(budget.try_take_spare(3 * MIB).is_none(), "4 free < 3 + 5");
+        drop(spare);
+        let upload = budget.try_take_spare(MIB).expect("1 + 5 of 10");
+        let uploads = Arc::clone(&budget.mib)
+            .try_acquire_many_owned(4)
+            .expect("free");
+        assert!(budget.try_take_spare(MIB).is_none(), "5 free < 1 + 5");
+        drop((upload, uploads));
+        // At most half, however much is asked for.
+        let large = budget.try_take_spare(100 * MIB).expect("clamped to 5");
+        assert_eq!(budget.mib.available_permits(), 5);
+        drop(large);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

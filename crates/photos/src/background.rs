@@ -7,8 +7,9 @@
 //! They work from the pixels the upload encoded its JPEGs from while those are still held,
 //! which the photo service only keeps when the shared decode memory budget has room for them
 //! at once; otherwise (a busy server, a request for a photo uploaded elsewhere or before a
-//! restart) from each rendition's stored JPEG, taking room in the budget only when it is free
-//! (never queueing for it ahead of uploads).
+//! restart) from each rendition's stored JPEG. Either way the background takes room in the
+//! budget only when it is free and half the budget stays free beside it for uploads, and never
+//! queues for it ahead of them.
 //! A photo waits for them at most once: offers of a photo already waiting are merged, and past
 //! `background_queue` photos the offer is refused (the first request or `portrait backfill`
 //! offers it again).
@@ -23,7 +24,7 @@ use portrait_blobs::BlobStore;
 use portrait_imaging::{siblings, Options};
 use portrait_store::PhotoId;
 use tokio::runtime::Handle;
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::admission::MemoryBudget;
 use crate::error::PhotoError;
@@ -44,10 +45,12 @@ pub(crate) enum Offer {
     Off,
 }
 
-/// The upload's pixels of each rendition, and the decode memory they hold while they wait.
+/// The upload's pixels of each rendition, the decode memory they hold while they wait, and
+/// their place among the jobs allowed to hold pixels.
 pub(crate) struct Held {
     pub pixels: Vec<(Variant, RgbImage)>,
     _memory: OwnedSemaphorePermit,
+    _place: OwnedSemaphorePermit,
 }
 
 struct Job {
@@ -60,6 +63,9 @@ pub(crate) struct Background {
     sender: Option<SyncSender<Job>>,
     waiting: Arc<Mutex<HashSet<PhotoId>>>,
     memory: MemoryBudget,
+    /// One place per thread: only a job a thread can take next holds pixels, so queued photos
+    /// never pin decode memory that uploads are waiting for.
+    holding: Arc<Semaphore>,
 }
 
 impl Background {
@@ -101,6 +107,7 @@ impl Background {
             sender,
             waiting,
             memory,
+            holding: Arc::new(Semaphore::new(limits.background_workers)),
         }
     }
 
@@ -108,19 +115,22 @@ impl Background {
         self.sender.is_some()
     }
 
-    /// `pixels` (each rendition's, as encoded) kept for the background if the decode memory
-    /// budget has room for them and their encoding now; `None` when it has not.
+    /// `pixels` (each rendition's, as encoded) kept for the background if a thread will take
+    /// them next and the decode memory budget has room for them and their encoding now; `None`
+    /// otherwise (the photo's siblings are then made from its stored JPEGs).
     pub fn hold(&self, pixels: Vec<(Variant, RgbImage)>) -> Option<Held> {
+        let place = Arc::clone(&self.holding).try_acquire_owned().ok()?;
         let held: u64 = pixels.iter().map(|(_, p)| p.as_raw().len() as u64).sum();
         let encoding = pixels
             .iter()
             .map(|(_, p)| siblings::avif_working_set_bytes(p.width(), p.height()))
             .max()
             .unwrap_or(0);
-        let memory = self.memory.try_take(held + encoding)?;
+        let memory = self.memory.try_take_spare(held + encoding)?;
         Some(Held {
             pixels,
             _memory: memory,
+            _place: place,
         })
     }
 
@@ -279,7 +289,7 @@ impl Worker {
             return Ok(None);
         };
         let needed = siblings::avif_of_rendition_working_set_bytes(&jpeg, &self.options);
-        let _memory = self.memory.take_when_free(needed);
+        let _memory = self.memory.take_spare_when_free(needed);
         let pixels = portrait_imaging::rendition_pixels(&jpeg, &self.options)?;
         sibling.encode(&pixels, &self.options).map(Some)
     }

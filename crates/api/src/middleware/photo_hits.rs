@@ -21,6 +21,7 @@ use tower_http::request_id::MakeRequestId;
 use crate::middleware::request_id::SequentialRequestIds;
 use crate::middleware::security_headers;
 use portrait_photos::keys::{photo_of_file, Variant};
+use portrait_photos::Encoding;
 
 use crate::params::QueryPairs;
 use crate::routes::photos::{image_response, photo_etag};
@@ -83,6 +84,10 @@ fn cached(
     }
     let started = Instant::now();
     let (photo, encoding) = photo_of_file(request.uri().path().strip_prefix("/photos/")?)?;
+    // A negotiated `photo_path` depends on `Accept`: the full path decides.
+    if encoding == Encoding::Jpeg && state.config.http.negotiate_photo_formats {
+        return None;
+    }
     let query = QueryPairs::parse(request.uri().query());
     let variant = Variant::from_size(query.get("size"), state.photos.square_sizes())?;
     let bytes = state.photos.cached_rendition(&photo, variant, encoding)?;

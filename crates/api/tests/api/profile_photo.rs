@@ -1172,6 +1172,66 @@ async fn a_photo_stored_before_avif_gets_its_avifs_from_its_jpegs_once_asked_for
 }
 
 #[tokio::test]
+async fn photo_path_is_served_as_avif_or_webp_by_accept_when_negotiation_is_on() {
+    let app = TestApp::spawn_with(Backend::sqlite_fs(), |config| {
+        config.http.negotiate_photo_formats = true;
+    })
+    .await;
+    let (status, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    assert_eq!(status, 200, "{body}");
+    let path = photo_path_of(&body, ADA);
+    let asking = |accept: Option<&'static str>| {
+        let mut request = app.client.get(format!("{path}?size=96"));
+        if let Some(accept) = accept {
+            request = request.header("Accept", accept);
+        }
+        request.send()
+    };
+    let browser = "image/avif,image/webp,image/apng,image/*,*/*;q=0.8";
+    for (accept, media_type) in [
+        (Some(browser), "image/avif"),
+        (Some("image/webp,*/*"), "image/webp"),
+        (Some("image/avif;q=0, image/webp"), "image/webp"),
+        (Some("image/jpeg"), "image/jpeg"),
+        (None, "image/jpeg"),
+    ] {
+        let response = asking(accept).await.unwrap();
+        assert_eq!(response.status(), 200, "{accept:?}");
+        let headers = response.headers().clone();
+        assert_eq!(headers["content-type"], media_type, "{accept:?}");
+        assert_eq!(headers["vary"], "accept", "{accept:?}");
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        let bytes = response.bytes().await.unwrap();
+        let probe = portrait_imaging::probe(&bytes, &Default::default()).unwrap();
+        assert_eq!((probe.width, probe.height), (96, 96), "{accept:?}");
+        // Each representation revalidates with its own ETag.
+        let mut again = app.client.get(format!("{path}?size=96"));
+        if let Some(accept) = accept {
+            again = again.header("Accept", accept);
+        }
+        let again = again.header("If-None-Match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), 304, "{accept:?}");
+        assert_eq!(again.headers()["vary"], "accept");
+    }
+    app.stop().await;
+
+    // Off (the default): JPEG whatever the client accepts, and no Vary.
+    let app = TestApp::spawn(Backend::sqlite_fs()).await;
+    let (_, body) = app.upload(ADA, ADA, fixture("photo-320x180.jpg")).await;
+    let path = photo_path_of(&body, ADA);
+    let response = app
+        .client
+        .get(&path)
+        .header("Accept", browser)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert!(response.headers().get("vary").is_none());
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn photo_thumbhash_is_a_placeholder_of_the_squares_when_asked_for() {
     use base64::prelude::{Engine, BASE64_STANDARD};
     let app = TestApp::spawn(Backend::sqlite_fs()).await;

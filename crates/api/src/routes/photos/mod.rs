@@ -6,7 +6,7 @@ pub mod serve;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use portrait_photos::{Encoding, Variant};
+use portrait_photos::{Encoding, Photos, Variant};
 use portrait_store::PhotoId;
 
 const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
@@ -59,4 +59,30 @@ pub fn image_response(etag: &str, media_type: &'static str, body: Option<Bytes>)
         HeaderValue::from_static(IMAGE_CSP),
     );
     response
+}
+
+/// The encoding to serve a `.jpg` photo URL in when formats are negotiated: AVIF, then WebP,
+/// when the request's `Accept` names them (without `q=0`) and photos have them; else JPEG.
+pub fn negotiated(request_headers: &HeaderMap, photos: &Photos) -> Encoding {
+    let accepted = |media_type: &str| {
+        let ranges = request_headers.get_all(header::ACCEPT).iter();
+        let ranges = ranges
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','));
+        ranges.into_iter().any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let named = parts
+                .next()
+                .is_some_and(|t| t.eq_ignore_ascii_case(media_type));
+            let refused = parts.any(|p| {
+                let p = p.replace(' ', "");
+                p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0)
+            });
+            named && !refused
+        })
+    };
+    [Encoding::Avif, Encoding::Webp]
+        .into_iter()
+        .find(|&e| photos.serves(e) && accepted(e.media_type()))
+        .unwrap_or(Encoding::Jpeg)
 }

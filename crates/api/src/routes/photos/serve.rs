@@ -1,5 +1,5 @@
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
@@ -8,12 +8,14 @@ use portrait_photos::{Encoding, PhotoError};
 use portrait_store::PhotoId;
 
 use crate::params::QueryPairs;
-use crate::routes::photos::{etag_matches, image_response, photo_etag};
+use crate::routes::photos::{etag_matches, image_response, negotiated, photo_etag};
 use crate::state::AppState;
 
 /// A stored photo: the full upright image, or `?size=N` for an N×N square (N one of the
 /// configured sizes, 48, 96, 144, 192, 288 and 648 by default), as JPEG (`<id>.jpg`, a user's
-/// `photo_path`), WebP (`<id>.webp`) or AVIF (`<id>.avif`). No token needed.
+/// `photo_path`), WebP (`<id>.webp`) or AVIF (`<id>.avif`). No token needed. With
+/// `http.negotiate_photo_formats` on, `<id>.jpg` is served as AVIF or WebP to clients whose
+/// `Accept` names them, with `Vary: Accept`.
 ///
 /// AVIFs are made in the background after an upload (seconds of CPU each). Until one exists,
 /// its URL answers `307 Temporary Redirect` to the same rendition as WebP (JPEG when WebP is
@@ -52,17 +54,54 @@ pub async fn serve(
         let sizes: Vec<String> = squares.iter().map(u32::to_string).collect();
         ApiError::BadParameter(format!("size must be full or one of {}", sizes.join(", ")))
     })?;
+    if encoding == Encoding::Jpeg && state.config.http.negotiate_photo_formats {
+        let chosen = negotiated(request.headers(), &state.photos);
+        let headers = request.headers();
+        let mut response = negotiated_response(&state, headers, &photo, variant, chosen).await?;
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept"));
+        return Ok(response);
+    }
     let etag = photo_etag(&photo, variant, encoding);
-    let media_type = encoding.media_type();
     // Photo URLs are immutable: a revalidation needs no trip to the blob store.
     if etag_matches(request.headers(), &etag) {
-        return Ok(image_response(&etag, media_type, None));
+        return Ok(image_response(&etag, encoding.media_type(), None));
     }
     let bytes = match state.photos.rendition(&photo, variant, encoding).await {
         Err(PhotoError::NotYet) => return Ok(not_yet(&state, &photo, variant)),
         made => made?.ok_or(ApiError::NotFound)?,
     };
-    Ok(image_response(&etag, media_type, Some(bytes)))
+    Ok(image_response(&etag, encoding.media_type(), Some(bytes)))
+}
+
+/// `photo_path` in the `chosen` encoding, or, for an AVIF not made yet, in the WebP or JPEG.
+async fn negotiated_response(
+    state: &AppState,
+    request_headers: &HeaderMap,
+    photo: &PhotoId,
+    variant: Variant,
+    chosen: Encoding,
+) -> Result<Response, ApiError> {
+    let fallback = match chosen {
+        Encoding::Avif if state.photos.serves(Encoding::Webp) => Some(Encoding::Webp),
+        Encoding::Avif | Encoding::Webp => Some(Encoding::Jpeg),
+        Encoding::Jpeg => None,
+    };
+    for encoding in [Some(chosen), fallback].into_iter().flatten() {
+        let etag = photo_etag(photo, variant, encoding);
+        if etag_matches(request_headers, &etag) {
+            return Ok(image_response(&etag, encoding.media_type(), None));
+        }
+        match state.photos.rendition(photo, variant, encoding).await {
+            Err(PhotoError::NotYet) => continue,
+            made => {
+                let bytes = made?.ok_or(ApiError::NotFound)?;
+                return Ok(image_response(&etag, encoding.media_type(), Some(bytes)));
+            }
+        }
+    }
+    Err(PhotoError::NotYet.into())
 }
 
 /// A redirect to the same rendition in an encoding that always exists, for this once.
