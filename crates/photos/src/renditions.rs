@@ -76,11 +76,8 @@ impl Photos {
         let Some(jpeg) = self.stored_or_made_jpeg(photo, variant).await? else {
             return Ok(None);
         };
-        let webp = Bytes::from(self.queue.webp_of_rendition(jpeg).await?);
-        let key = blob_key(photo, variant, Encoding::Webp);
-        self.blobs.put(&key, webp.clone()).await?;
-        tracing::info!(%photo, variant = variant.name(), "made a missing WebP rendition");
-        Ok(Some(webp))
+        let webp = self.queue.webp_of_rendition(jpeg).await?;
+        self.store_made(photo, variant, Encoding::Webp, webp).await
     }
 
     async fn make_avif(
@@ -98,11 +95,24 @@ impl Photos {
         if !wait && self.background.offer(photo, None) != Offer::Off {
             return Err(PhotoError::NotYet);
         }
-        let avif = Bytes::from(self.queue.avif_of_rendition(jpeg).await?);
-        let key = blob_key(photo, variant, Encoding::Avif);
-        self.blobs.put(&key, avif.clone()).await?;
-        tracing::info!(%photo, variant = variant.name(), "made a missing AVIF rendition");
-        Ok(Some(avif))
+        let avif = self.queue.avif_of_rendition(jpeg).await?;
+        self.store_made(photo, variant, Encoding::Avif, avif).await
+    }
+
+    /// Stores a sibling made on request and hands it back for serving.
+    async fn store_made(
+        &self,
+        photo: &PhotoId,
+        variant: Variant,
+        encoding: Encoding,
+        made: Vec<u8>,
+    ) -> Result<Option<Bytes>, PhotoError> {
+        let made = Bytes::from(made);
+        let key = blob_key(photo, variant, encoding);
+        self.blobs.put(&key, made.clone()).await?;
+        let encoding = encoding.extension();
+        tracing::info!(%photo, variant = variant.name(), encoding, "made a missing rendition");
+        Ok(Some(made))
     }
 
     /// The JPEG of `variant`, stored or made now; `None` when the photo has none.

@@ -933,14 +933,7 @@ async fn every_rendition_has_a_webp_sibling_served_like_the_jpeg() {
         assert_eq!(webp["full"], webp_path);
 
         // Gone with the photo.
-        let reset = app
-            .client
-            .delete(app.url(&format!("/api/v1/users/{ADA}/profile_photo")));
-        let response = reset.bearer_auth(token(ADA)).send().await.unwrap();
-        assert_eq!(response.status(), 204);
-        let (status, _, _) = fetch(&app, &format!("{webp_path}?size=96")).await;
-        assert_eq!(status, 404, "{}", app.backend);
-        assert!(app.photo_blobs().await.is_empty(), "{}", app.backend);
+        reset_and_check_gone(&app, &webp_path).await;
         app.stop().await;
     }
 }
@@ -989,6 +982,18 @@ async fn a_photo_stored_before_webp_gets_each_webp_from_its_jpeg_on_first_reques
         after.stop().await;
         before.stop().await;
     }
+}
+
+/// Resets Ada's photo, then checks that `path`'s 96 square answers 404 and no blob is left.
+async fn reset_and_check_gone(app: &TestApp, path: &str) {
+    let reset = app
+        .client
+        .delete(app.url(&format!("/api/v1/users/{ADA}/profile_photo")));
+    let response = reset.bearer_auth(token(ADA)).send().await.unwrap();
+    assert_eq!(response.status(), 204);
+    let (status, _, _) = fetch(app, &format!("{path}?size=96")).await;
+    assert_eq!(status, 404, "{}", app.backend);
+    assert!(app.photo_blobs().await.is_empty(), "{}", app.backend);
 }
 
 /// A client that shows redirects instead of following them.
@@ -1107,14 +1112,7 @@ async fn every_rendition_gets_an_avif_made_in_the_background_and_a_redirect_unti
             );
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        let reset = app
-            .client
-            .delete(app.url(&format!("/api/v1/users/{ADA}/profile_photo")));
-        let response = reset.bearer_auth(token(ADA)).send().await.unwrap();
-        assert_eq!(response.status(), 204);
-        let (status, _, _) = fetch(&app, &format!("{avif_path}?size=96")).await;
-        assert_eq!(status, 404, "{}", app.backend);
-        assert!(app.photo_blobs().await.is_empty(), "{}", app.backend);
+        reset_and_check_gone(&app, &avif_path).await;
         app.stop().await;
     }
 }

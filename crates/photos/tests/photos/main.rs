@@ -69,6 +69,18 @@ fn mean_difference(a: &[u8], b: &[u8]) -> f64 {
     total / a.as_raw().len() as f64
 }
 
+/// Waits until the background threads have nothing left to make.
+async fn background_done(photos: &Photos) {
+    let started = std::time::Instant::now();
+    while photos.background_waiting() > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "background stuck"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// A service per backend over the demo fixture; the guards keep the scratch databases alive.
 async fn services(limits: PhotoLimits) -> Vec<(Photos, Arc<dyn MetadataStore>, impl Sized)> {
     let mut all = Vec::new();
@@ -254,14 +266,7 @@ async fn avifs_and_the_full_webp_are_made_in_the_background_after_the_upload() {
             .rendition(&photo, Variant::Full, Encoding::Avif)
             .await;
         assert!(matches!(early, Err(PhotoError::NotYet)), "{early:?}");
-        let started = std::time::Instant::now();
-        while photos.background_waiting() > 0 {
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "background stuck"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        background_done(&photos).await;
         let variants = photos.square_sizes().iter().map(|&s| Variant::Square(s));
         for variant in variants.chain([Variant::Full]) {
             let jpeg = photos.rendition(&photo, variant, Encoding::Jpeg).await;
@@ -300,14 +305,7 @@ async fn a_photo_removed_before_its_background_renditions_gets_none_back() {
             .await
             .unwrap();
         photos.reset(ADA).await.unwrap();
-        let started = std::time::Instant::now();
-        while photos.background_waiting() > 0 {
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "background stuck"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        background_done(&photos).await;
         let left = photos
             .blobs()
             .list(&format!("photos/{photo}/"))
