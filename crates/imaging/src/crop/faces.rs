@@ -1,5 +1,5 @@
-//! Frontal faces, with the SeetaFace detector (`rustface`, pure Rust), in two passes:
-//! [`COARSE`] over every face size on the small copy, then, only when it found nothing,
+//! Frontal faces, with the SeetaFace detector (`rustface`, pure Rust), in up to three runs:
+//! [`COARSE`] over every face size on the small copy, then, only when it found no face,
 //! [`FINE`] for small faces on a larger copy (still within the 0.3 MP). The first
 //! copy cannot see a face under the detector's 40 px window (a face under ~17 % of a 4:3
 //! photo's short side: people in a group or full-length shot), and its sparse window grid
@@ -7,12 +7,21 @@
 //! copy (twice the pixels along each side) lands on. Most photos sent as avatars have a
 //! clear face and stop after the first, cheap pass; BENCHMARKS.md has the figures.
 //!
+//! [`FINE`] is most of what a photo without a face costs, so it runs only on evidence of a
+//! face: a window that passed every stage of the detector, at any score, in the coarse pass
+//! or in [`PROBE`], the same search on the larger copy with a window grid twice as sparse
+//! (a quarter of the windows, so fewer candidates for the costly second stage).
+//! A face the dense grid finds usually leaves such windows on the sparse one too (on the
+//! labelled set, every time), and a photo without a face then costs the probe instead of
+//! the dense pass (on the corpus, no photo without people had such a window). The price: a
+//! small face that leaves evidence in neither is no longer looked for densely.
+//!
 //! rustface indexes its buffers with unchecked pointer arithmetic and subtracts `u32`s that
 //! underflow when a pyramid level is narrower than its 40 px window, so its input is guarded
 //! here rather than trusted to it:
 //! * both sides of the copy at least [`MIN_SIDE`] and at most
 //!   [`super::small::FINE_MAX_PIXELS`] pixels in all (bounded work: the detector has no
-//!   deadline of its own, and the second pass runs at most once);
+//!   deadline of its own, and each pass runs at most once);
 //! * the largest face looked for is 9/10 of the short side, which keeps the smallest pyramid
 //!   level at ≥ 44 px on both sides, clear of the window even after truncation;
 //! * a panic is caught and means "no face" (the crop falls back to saliency);
@@ -35,27 +44,35 @@ static MODEL: OnceLock<Option<Model>> = OnceLock::new();
 pub(crate) const MIN_SIDE: u32 = 48;
 /// Most faces considered, surest first.
 pub(crate) const MAX_FACES: usize = 16;
-/// SeetaFace's score threshold. Its authors suggest 0.95, 2.8 or 4.5. On the labelled set
-/// (BENCHMARKS.md) 2.8 finds as many faces as 2.0; 1.0 finds a few more but also a false
-/// face on a corpus photo without people (dragonfly), so 2.8 stays.
-const SCORE_THRESHOLD: f64 = 2.8;
+/// SeetaFace's score threshold for a face. Its authors suggest 0.95, 2.8 or 4.5. On the
+/// labelled set (BENCHMARKS.md) 2.8 finds as many faces as 2.0; 1.0 finds a few more but also
+/// a false face on a corpus photo without people (dragonfly), so 2.8 stays.
+pub(crate) const SCORE_THRESHOLD: f64 = 2.8;
+/// Threshold of the passes whose windows are only evidence that [`FINE`] is worth running:
+/// any window that passed all of the detector's stages (the detector wants it above 0).
+const EVIDENCE_THRESHOLD: f64 = 0.01;
 /// Scale between pyramid levels (SeetaFace's default; 0.75 lost faces on the labelled set).
 const PYRAMID_STEP: f32 = 0.8;
 
-/// One run of the detector: its sliding-window step (pixels of each pyramid level) and the
-/// largest face looked for (pixels of the copy; `None`: 9/10 of the short side).
+/// One run of the detector: its sliding-window step (pixels of each pyramid level), the
+/// largest face looked for (pixels of the copy; `None`: 9/10 of the short side) and the
+/// lowest score kept.
 #[derive(Clone, Copy)]
 pub(crate) struct Pass {
     step: u32,
     max_face: Option<u32>,
+    threshold: f64,
 }
 
 /// Every face size on the small copy. A step of 8 (SeetaFace's is 4) is ~4× fewer windows:
 /// the faces a coarse grid misses are what [`FINE`] is for, and the photos with a clear face
-/// (most avatars) then cost the least.
+/// (most avatars) then cost the least. It keeps windows of any score: those under
+/// [`SCORE_THRESHOLD`] are not faces, but evidence for [`FINE`] (the threshold only filters
+/// the detector's output, so the faces are the same).
 pub(crate) const COARSE: Pass = Pass {
     step: 8,
     max_face: None,
+    threshold: EVIDENCE_THRESHOLD,
 };
 /// Faces of at most 50 px on the larger copy (25 px of the small one at its scale, up to
 /// 62 px with the pyramid's first step down), at step 6: only the one or two largest, most
@@ -63,6 +80,16 @@ pub(crate) const COARSE: Pass = Pass {
 pub(crate) const FINE: Pass = Pass {
     step: 6,
     max_face: Some(50),
+    threshold: SCORE_THRESHOLD,
+};
+/// [`FINE`]'s search at step 12, keeping windows of any score: whether [`FINE`] is worth
+/// running. On the labelled set it has windows on every photo whose face only [`FINE`]
+/// finds, and on none of the corpus photos without people; steps 10 and 16 each missed
+/// photos (the coarse pass's windows cover step 10's miss and one of step 16's two).
+pub(crate) const PROBE: Pass = Pass {
+    step: 12,
+    max_face: Some(50),
+    threshold: EVIDENCE_THRESHOLD,
 };
 
 fn model() -> Option<&'static Model> {
@@ -71,7 +98,8 @@ fn model() -> Option<&'static Model> {
         .as_ref()
 }
 
-/// Faces in `copy`, in its pixels, surest first (at most [`MAX_FACES`]).
+/// Windows of at least the pass's threshold in `copy`, in its pixels, surest first (at most
+/// [`MAX_FACES`]).
 pub(crate) fn detect(copy: &Small, pass: Pass) -> Vec<FaceBox> {
     let (w, h) = (copy.width, copy.height);
     if w.min(h) < MIN_SIDE
@@ -88,7 +116,7 @@ pub(crate) fn detect(copy: &Small, pass: Pass) -> Vec<FaceBox> {
         detector.set_min_face_size(20);
         let largest = w.min(h) * 9 / 10;
         detector.set_max_face_size(pass.max_face.map_or(largest, |m| m.min(largest)));
-        detector.set_score_thresh(SCORE_THRESHOLD);
+        detector.set_score_thresh(pass.threshold);
         detector.set_pyramid_scale_factor(PYRAMID_STEP);
         detector.set_slide_window_step(pass.step, pass.step);
         detector.detect(&ImageData::new(&copy.grey, w, h))

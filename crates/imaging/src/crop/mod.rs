@@ -3,8 +3,8 @@
 //! A client's crop box always wins. Without one, and when the upright image is not already
 //! square, the square is as large as the short side and slides along the long side, placed by
 //! the first of these that has something to say:
-//! 1. faces ([`faces`], on a small copy, [`small`], and when none is found there, small
-//!    faces on a larger one), framed by [`frame`];
+//! 1. faces ([`faces`], on a small copy, [`small`], and when none is found there but
+//!    something face-like was, small faces on a larger one), framed by [`frame`];
 //! 2. a saliency map ([`saliency`]: edges, skin tones, saturation, as smartcrop does);
 //! 3. Kantata's own rule: larger photos are cropped from the bottom, so a tall photo keeps its
 //!    top, and a wide one its centre.
@@ -142,20 +142,23 @@ pub fn default_square(rgb: &[u8], width: u32, height: u32) -> DefaultSquare {
     let Some(copy) = small::Small::new(rgb, width, height, small::MAX_PIXELS) else {
         return rule(CropReason::KantataRule, Vec::new());
     };
-    let mut found: Vec<FaceBox> = faces::detect(&copy, faces::COARSE)
-        .iter()
-        .map(|f| copy.to_source(f))
-        .collect();
+    let (strong, weak): (Vec<FaceBox>, Vec<FaceBox>) = faces::detect(&copy, faces::COARSE)
+        .into_iter()
+        .partition(|f| f.score >= faces::SCORE_THRESHOLD);
+    let mut found: Vec<FaceBox> = strong.iter().map(|f| copy.to_source(f)).collect();
     if found.is_empty() {
         // Only when the copy is larger than the first: the same pixels again would find
         // little the first pass did not.
         if let Some(fine) = small::Small::new(rgb, width, height, small::FINE_MAX_PIXELS)
             .filter(|fine| fine.width > copy.width)
         {
-            found = faces::detect(&fine, faces::FINE)
-                .iter()
-                .map(|f| fine.to_source(f))
-                .collect();
+            // The dense pass only on evidence of a face (see `faces`).
+            if !weak.is_empty() || !faces::detect(&fine, faces::PROBE).is_empty() {
+                found = faces::detect(&fine, faces::FINE)
+                    .iter()
+                    .map(|f| fine.to_source(f))
+                    .collect();
+            }
         }
     }
     if !found.is_empty() {
