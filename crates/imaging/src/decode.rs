@@ -1,6 +1,7 @@
-//! Decoding to 8-bit sRGB RGB. JPEG goes through `jpeg-decoder` so it can be
-//! shrunk in the DCT domain while decoding (much faster and smaller than decoding
-//! at full size and resizing); everything else goes through the `image` crate.
+//! Decoding to 8-bit sRGB RGB. JPEGs that must be shrunk go through `jpeg-decoder`, which
+//! shrinks in the DCT domain while decoding (much faster and smaller than decoding at full
+//! size and resizing); those decoded at full size through the faster `zune-jpeg`; everything
+//! else through the `image` crate.
 //! Colour conversion ([`colour`]) happens here, on the decoded samples: at the reduced
 //! size, and before 16-bit samples are reduced to 8 bits.
 
@@ -12,9 +13,9 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 
 use crate::colour::{self, Embedded, Space};
 use crate::detect::Format;
-use crate::probe::Header;
+use crate::probe::{Header, JpegFrame};
 use crate::{heif, jxl, orient};
-use crate::{ImageError, Limits, Options};
+use crate::{ForeignJpegDecoder, ImageError, Limits, Options};
 
 /// Pixels ready for orientation, plus what the decoder learnt on the way.
 pub(crate) struct Decoded {
@@ -22,6 +23,29 @@ pub(crate) struct Decoded {
     pub orientation: Orientation,
     /// The decoder has already applied `orientation` (JPEG XL): it must not be applied again.
     pub oriented: bool,
+    pub decoder: Decoder,
+}
+
+/// Which decoder gave an image its pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoder {
+    /// libjpeg-turbo, outside the process ([`crate::ForeignJpegDecoder`]).
+    Foreign,
+    ZuneJpeg,
+    JpegDecoder,
+    /// The other formats' decoders.
+    Other,
+}
+
+impl Decoder {
+    pub fn name(self) -> &'static str {
+        match self {
+            Decoder::Foreign => "foreign",
+            Decoder::ZuneJpeg => "zune-jpeg",
+            Decoder::JpegDecoder => "jpeg-decoder",
+            Decoder::Other => "other",
+        }
+    }
 }
 
 /// The JPEG shrink-on-load factor for an image displayed at `width` × `height`
@@ -44,28 +68,25 @@ pub fn decode_scale_for(width: u32, height: u32, options: &Options) -> u32 {
 
 /// Decodes the first frame of `bytes` (already probed as `header`). JPEGs are
 /// shrunk by `jpeg_scale` (1, 2, 4 or 8) while decoding; other formats ignore it.
+/// Plain YCbCr JPEGs go to `foreign` first when there is one.
 pub(crate) fn decode(
     bytes: &[u8],
     header: &Header,
     jpeg_scale: u32,
     limits: &Limits,
+    foreign: Option<&dyn ForeignJpegDecoder>,
 ) -> Result<Decoded, ImageError> {
     let probe = &header.probe;
     let found = colour::find(bytes, probe.format);
     let embedded = found.embedded.as_ref();
     if probe.format == Format::Jpeg {
-        let image = decode_jpeg(
-            bytes,
-            probe.width,
-            probe.height,
-            jpeg_scale,
-            limits,
-            embedded,
-        )?;
+        let (image, decoder) =
+            decode_jpeg_any(bytes, header, jpeg_scale, limits, embedded, foreign)?;
         return Ok(Decoded {
             image,
             orientation: header.orientation.unwrap_or(Orientation::NoTransforms),
             oriented: false,
+            decoder,
         });
     }
     if matches!(probe.format, Format::Jxl | Format::Heic | Format::Avif) {
@@ -89,6 +110,7 @@ pub(crate) fn decode(
             image,
             orientation,
             oriented: true,
+            decoder: Decoder::Other,
         });
     }
     let bytes = if found.drop_png_chunks.is_empty() {
@@ -114,6 +136,146 @@ fn without(bytes: &[u8], cuts: &[std::ops::Range<usize>]) -> Vec<u8> {
     }
     out.extend_from_slice(bytes.get(from..).unwrap_or_default());
     out
+}
+
+/// A JPEG by the fastest decoder that takes it: `foreign` (libjpeg-turbo), then zune-jpeg for
+/// full-size decodes, then jpeg-decoder, which takes every frame and names what is wrong with
+/// a broken file.
+fn decode_jpeg_any(
+    bytes: &[u8],
+    header: &Header,
+    scale: u32,
+    limits: &Limits,
+    embedded: Option<&Embedded>,
+    foreign: Option<&dyn ForeignJpegDecoder>,
+) -> Result<(RgbImage, Decoder), ImageError> {
+    let (width, height) = (header.probe.width, header.probe.height);
+    let plain = header
+        .jpeg
+        .filter(|frame| frame.ycbcr_8bit() && complete(bytes, frame));
+    if let (Some(_), Some(foreign)) = (plain, foreign) {
+        if let Some(mut image) = foreign.decode(bytes, scale, width, height) {
+            if image.dimensions() == (width.div_ceil(scale), height.div_ceil(scale)) {
+                convert_rgb(&mut image, embedded);
+                return Ok((image, Decoder::Foreign));
+            }
+        }
+    }
+    if plain.is_some_and(|frame| frame.zune_decodes()) && scale == 1 {
+        if let Some(image) = decode_jpeg_full(bytes, width, height, limits, embedded)? {
+            return Ok((image, Decoder::ZuneJpeg));
+        }
+    }
+    let image = decode_jpeg(bytes, width, height, scale, limits, embedded)?;
+    Ok((image, Decoder::JpegDecoder))
+}
+
+/// Converts RGB pixels from the embedded profile to sRGB, if there is one to honour.
+fn convert_rgb(image: &mut RgbImage, embedded: Option<&Embedded>) {
+    colour::timed(|| {
+        if let Some(c) = colour::conversion(embedded, Space::Rgb) {
+            c.rgb8_in_place(image, false);
+        }
+    });
+}
+
+/// Whether an end-of-image marker follows the first scan. zune-jpeg pads a scan that ends
+/// early with zeros where `jpeg-decoder` stops at the missing marker, so files without one
+/// go to `jpeg-decoder`, which names them truncated. Entropy-coded data cannot hold the
+/// marker (0xFF bytes in it are stuffed), and trailing junk after it is allowed.
+fn complete(bytes: &[u8], frame: &JpegFrame) -> bool {
+    let data = frame
+        .first_scan
+        .and_then(|scan| bytes.get(scan.data_at..))
+        .unwrap_or_default();
+    data.windows(2).rev().any(|w| w == [0xFF, 0xD9])
+}
+
+/// Decodes a JPEG at full size with `zune-jpeg` (in 0.5–0.9× `jpeg-decoder`'s time on the
+/// corpus), or says `None` when its frame is not YCbCr, for `jpeg-decoder` to take.
+fn decode_jpeg_full(
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+    limits: &Limits,
+    embedded: Option<&Embedded>,
+) -> Result<Option<RgbImage>, ImageError> {
+    use zune_jpeg::zune_core::colorspace::ColorSpace;
+    let side = usize::try_from(limits.max_side).unwrap_or(usize::MAX);
+    let options = zune_jpeg::zune_core::options::DecoderOptions::default()
+        // Strict: a truncated or corrupt scan is an error, never grey padding.
+        .set_strict_mode(true)
+        .set_max_width(side)
+        .set_max_height(side)
+        .jpeg_set_out_colorspace(ColorSpace::RGB);
+    let cursor = zune_jpeg::zune_core::bytestream::ZCursor::new(bytes);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(cursor, options);
+    if decoder.decode_headers().is_err() || decoder.input_colorspace() != Some(ColorSpace::YCbCr) {
+        return Ok(None);
+    }
+    let size = decoder
+        .info()
+        .map(|i| (u32::from(i.width), u32::from(i.height)));
+    if size != Some((width, height)) {
+        return Err(ImageError::corrupt("decoded size differs from the header"));
+    }
+    let data = decoder.decode().map_err(zune_error)?;
+    if data.len() != width as usize * height as usize * 3 {
+        return Err(ImageError::corrupt("JPEG decoder returned a short buffer"));
+    }
+    let mut image = RgbImage::from_raw(width, height, data)
+        .ok_or_else(|| ImageError::corrupt("JPEG buffer size mismatch"))?;
+    convert_rgb(&mut image, embedded);
+    Ok(Some(image))
+}
+
+/// What [`jpeg_each_way`] found.
+#[cfg(feature = "testing")]
+pub struct JpegEachWay {
+    pub zune: Option<Result<RgbImage, ImageError>>,
+    pub jpeg_decoder: Result<RgbImage, ImageError>,
+}
+
+#[cfg(feature = "testing")]
+pub(crate) fn jpeg_each_way(bytes: &[u8], limits: &Limits) -> JpegEachWay {
+    let header = match crate::probe::read_header(bytes, limits, crate::Accepted::ALL) {
+        Ok(header) if header.probe.format == Format::Jpeg => header,
+        Ok(_) => {
+            return JpegEachWay {
+                zune: None,
+                jpeg_decoder: Err(ImageError::corrupt("not a JPEG")),
+            }
+        }
+        Err(e) => {
+            return JpegEachWay {
+                zune: None,
+                jpeg_decoder: Err(e),
+            }
+        }
+    };
+    let (width, height) = (header.probe.width, header.probe.height);
+    let zune = match header.jpeg {
+        Some(frame) if frame.ycbcr_8bit() && frame.zune_decodes() && complete(bytes, &frame) => {
+            decode_jpeg_full(bytes, width, height, limits, None).transpose()
+        }
+        _ => None,
+    };
+    JpegEachWay {
+        zune,
+        jpeg_decoder: decode_jpeg(bytes, width, height, 1, limits, None),
+    }
+}
+
+fn zune_error(e: zune_jpeg::errors::DecodeErrors) -> ImageError {
+    use zune_jpeg::errors::DecodeErrors as E;
+    let detail = match e {
+        E::ExhaustedData | E::FormatStatic("Premature end of buffer") => {
+            "JPEG data ends early (truncated)"
+        }
+        E::Unsupported(_) => "JPEG uses a feature the decoder does not support",
+        _ => "JPEG data is malformed",
+    };
+    ImageError::corrupt(detail)
 }
 
 fn decode_jpeg(
@@ -233,6 +395,7 @@ fn decode_other(
         image: flatten(dynamic),
         orientation,
         oriented: false,
+        decoder: Decoder::Other,
     })
 }
 

@@ -42,7 +42,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 pub use crop::{default_square, CropReason, DefaultSquare, FaceBox};
-pub use decode::decode_scale_for;
+pub use decode::{decode_scale_for, Decoder};
 pub use detect::{detect, Accepted, Format};
 pub use error::ImageError;
 pub use probe::{check_size, probe};
@@ -108,7 +108,34 @@ pub struct Options {
     /// Kantata's rule). Per upload, never configured.
     #[serde(skip)]
     pub crop: Option<CropBox>,
+    /// Decode plain YCbCr JPEGs with libjpeg-turbo in a sandboxed child process
+    /// (`portrait-libjpeg`; 2–4× faster than the Rust decoders): the program sets up
+    /// `foreign_jpeg` when this is on. Off, every JPEG is decoded in Rust, in process.
+    pub libjpeg: bool,
+    /// A decoder outside this crate, tried first on plain YCbCr JPEGs; set by the program.
+    #[serde(skip)]
+    pub foreign_jpeg: Option<ForeignJpeg>,
 }
+
+/// A JPEG decoder outside this crate: libjpeg-turbo in a sandboxed process
+/// (`portrait-libjpeg`), which this pure crate must not run itself.
+pub trait ForeignJpegDecoder: Send + Sync + std::fmt::Debug + std::panic::RefUnwindSafe {
+    /// `jpeg`, whose frame the probe read as `width` × `height`, decoded to RGB at
+    /// 1/`scale` of that size (rounded up), or `None` to leave it to the Rust decoders.
+    fn decode(&self, jpeg: &[u8], scale: u32, width: u32, height: u32) -> Option<image::RgbImage>;
+}
+
+/// [`Options::foreign_jpeg`]; options holding the same decoder compare equal.
+#[derive(Debug, Clone)]
+pub struct ForeignJpeg(pub std::sync::Arc<dyn ForeignJpegDecoder>);
+
+impl PartialEq for ForeignJpeg {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ForeignJpeg {}
 
 impl Default for Options {
     fn default() -> Self {
@@ -121,6 +148,8 @@ impl Default for Options {
             avif: true,
             formats: Format::ALL.to_vec(),
             crop: None,
+            libjpeg: true,
+            foreign_jpeg: None,
         }
     }
 }
@@ -202,6 +231,8 @@ pub struct Stats {
     /// Wall time spent choosing the default square (zero for a requested box), part of
     /// `render_time`; it runs beside the Full rendition's encoding.
     pub crop_time: Duration,
+    /// Which decoder gave the pixels.
+    pub decoder: Decoder,
 }
 
 /// A generous estimate of the memory [`process`] needs at its peak for `bytes` with
@@ -225,7 +256,7 @@ pub fn working_set_bytes(bytes: &[u8], options: &Options) -> u64 {
             let scaled = pixels / (scale * scale);
             let samples_milli = frame.samples_per_pixel_milli();
             // Progressive frames hold every 2-byte coefficient at full size until the end.
-            let coefficients = if frame.progressive {
+            let coefficients = if frame.progressive() {
                 pixels * samples_milli * 2 / 1000
             } else {
                 0
@@ -357,6 +388,7 @@ struct Upright {
     decode_time: Duration,
     /// The colour conversion within `decode_time`.
     colour_time: Duration,
+    decoder: Decoder,
 }
 
 /// Options with the output sizes clamped to what JPEG can hold.
@@ -392,7 +424,8 @@ fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError
         scale = decode_scale_for(w, h, &clamped(options));
     }
 
-    let decoded = decode::decode(bytes, &header, scale, &options.limits)?;
+    let foreign = options.foreign_jpeg.as_ref().map(|f| f.0.as_ref());
+    let decoded = decode::decode(bytes, &header, scale, &options.limits, foreign)?;
     let (decoded_width, decoded_height) = decoded.image.dimensions();
     let decode_time = started.elapsed();
     let orientation = decoded.orientation;
@@ -420,6 +453,7 @@ fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError
         },
         decode_time,
         colour_time: colour::take_time(),
+        decoder: decoded.decoder,
     })
 }
 
@@ -463,6 +497,7 @@ fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, I
         image,
         decode_time,
         colour_time,
+        decoder,
     } = decode_upright(bytes, options)?;
     let (full_w, full_h) = resize::full_size(displayed.0, displayed.1, full_max_side);
     let rendition = |kind, pixels: &image::RgbImage, spent: &mut Spent| {
@@ -545,6 +580,7 @@ fn run(bytes: &[u8], options: &Options, keep_pixels: bool) -> Result<Rendered, I
         crop_reason: chosen.reason,
         crop: chosen.displayed,
         crop_time: chosen.time,
+        decoder,
     };
     let processed = Processed {
         source,

@@ -21,21 +21,54 @@ pub(crate) struct Header {
     pub heif_wide: Option<bool>,
 }
 
-/// The parts of a JPEG frame header that decide how much memory decoding takes.
+/// The parts of a JPEG frame header that decide how it is decoded and how much memory that
+/// takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct JpegFrame {
-    /// Progressive frames keep every coefficient until the last scan.
-    pub progressive: bool,
+    /// The SOFn marker's second byte: 0xC0/0xC1 sequential, 0xC2 progressive (Huffman).
+    pub marker: u8,
+    /// Bits per sample.
+    pub precision: u8,
+    pub components: u8,
+    /// The first scan, when its header was found.
+    pub first_scan: Option<FirstScan>,
     /// Sum over components of h × v sampling factors, and the largest h × largest v: a
     /// component covers (its h × v) / (max h × max v) of the pixels.
     pub sampling_sum: u32,
     pub sampling_max: u32,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FirstScan {
+    /// Offset of its entropy-coded data in the file.
+    pub data_at: usize,
+    /// How many of the frame's components it interleaves.
+    pub components: u8,
+}
+
 impl JpegFrame {
+    /// Progressive frames keep every coefficient until the last scan.
+    pub fn progressive(&self) -> bool {
+        matches!(self.marker, 0xC2 | 0xC6 | 0xCA | 0xCE)
+    }
+
     /// Component samples per pixel, ×1000 (3000 for 4:4:4, 2000 for 4:2:2, 1500 for 4:2:0).
     pub fn samples_per_pixel_milli(&self) -> u64 {
         u64::from(self.sampling_sum) * 1000 / u64::from(self.sampling_max.max(1))
+    }
+
+    /// Huffman-coded, 8-bit, three components: the frames every fast decoder takes (whether
+    /// they are YCbCr rather than RGB, the decoders read from the markers).
+    pub fn ycbcr_8bit(&self) -> bool {
+        matches!(self.marker, 0xC0..=0xC2) && self.precision == 8 && self.components == 3
+    }
+
+    /// Whether zune-jpeg may decode a [`Self::ycbcr_8bit`] frame: progressive, or with all
+    /// three components in its first scan (zune-jpeg 0.5.15 mis-decodes sequential frames
+    /// with a scan per component: etemesi254/zune-image#430, fixed in 0.5.16).
+    pub fn zune_decodes(&self) -> bool {
+        let interleaved = self.first_scan.map(|s| s.components) == Some(self.components);
+        self.progressive() || interleaved
     }
 }
 
@@ -250,27 +283,10 @@ fn jpeg_header(b: &[u8]) -> Result<JpegHeader, ImageError> {
     let mut pos = 2;
     let mut orientation = None;
     loop {
-        // Like libjpeg, tolerate junk between segments: scan for the next 0xFF.
-        while *b.get(pos).ok_or_else(|| truncated("JPEG"))? != 0xFF {
-            pos += 1;
-        }
-        while b.get(pos) == Some(&0xFF) {
-            pos += 1;
-        }
-        let marker = *b.get(pos).ok_or_else(|| truncated("JPEG"))?;
-        pos += 1;
+        let (marker, seg, next) = jpeg_segment(b, pos)?;
+        pos = next;
         match marker {
-            // Standalone markers carry no length.
-            0x01 | 0xD0..=0xD8 => continue,
             0xD9 | 0xDA => return Err(ImageError::corrupt("JPEG has no frame header")),
-            _ => {}
-        }
-        let len = usize::from(be16(b, pos).ok_or_else(|| truncated("JPEG"))?);
-        if len < 2 {
-            return Err(ImageError::corrupt("JPEG segment length is invalid"));
-        }
-        let seg = b.get(pos + 2..pos + len).ok_or_else(|| truncated("JPEG"))?;
-        match marker {
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
                 let height = be16(seg, 1).ok_or_else(|| truncated("JPEG frame"))?;
                 let width = be16(seg, 3).ok_or_else(|| truncated("JPEG frame"))?;
@@ -278,7 +294,8 @@ fn jpeg_header(b: &[u8]) -> Result<JpegHeader, ImageError> {
                     // Height deferred to a DNL marker: legal but unsupported by the decoder.
                     return Err(ImageError::corrupt("JPEG frame header declares no height"));
                 }
-                let frame = jpeg_frame(marker, seg);
+                let mut frame = jpeg_frame(marker, seg);
+                frame.first_scan = first_scan(b, pos);
                 return Ok((u32::from(width), u32::from(height), orientation, frame));
             }
             0xE1 if orientation.is_none() => {
@@ -288,7 +305,46 @@ fn jpeg_header(b: &[u8]) -> Result<JpegHeader, ImageError> {
             }
             _ => {}
         }
-        pos += len;
+    }
+}
+
+/// The marker segment at or after `pos`: its marker, its payload (empty for standalone
+/// markers) and where the next one starts.
+fn jpeg_segment(b: &[u8], mut pos: usize) -> Result<(u8, &[u8], usize), ImageError> {
+    // Like libjpeg, tolerate junk between segments: scan for the next 0xFF.
+    while *b.get(pos).ok_or_else(|| truncated("JPEG"))? != 0xFF {
+        pos += 1;
+    }
+    while b.get(pos) == Some(&0xFF) {
+        pos += 1;
+    }
+    let marker = *b.get(pos).ok_or_else(|| truncated("JPEG"))?;
+    pos += 1;
+    if matches!(marker, 0x01 | 0xD0..=0xD9) {
+        return Ok((marker, &[], pos));
+    }
+    let len = usize::from(be16(b, pos).ok_or_else(|| truncated("JPEG"))?);
+    if len < 2 {
+        return Err(ImageError::corrupt("JPEG segment length is invalid"));
+    }
+    let seg = b.get(pos + 2..pos + len).ok_or_else(|| truncated("JPEG"))?;
+    Ok((marker, seg, pos + len))
+}
+
+/// The first scan after `pos`: where its coded data starts and how many components it holds.
+fn first_scan(b: &[u8], mut pos: usize) -> Option<FirstScan> {
+    loop {
+        let (marker, seg, next) = jpeg_segment(b, pos).ok()?;
+        match marker {
+            0xDA => {
+                return Some(FirstScan {
+                    data_at: next,
+                    components: *seg.first()?,
+                })
+            }
+            0xD9 => return None,
+            _ => pos = next,
+        }
     }
 }
 
@@ -296,26 +352,27 @@ fn jpeg_header(b: &[u8]) -> Result<JpegHeader, ImageError> {
 /// component count, then 3 bytes per component (id, h << 4 | v, table). A segment too short
 /// for what it declares counts as 4:4:4, the most memory; the decoder rejects it anyway.
 fn jpeg_frame(marker: u8, seg: &[u8]) -> JpegFrame {
-    let components = usize::from(seg.get(5).copied().unwrap_or(3));
-    let factors: Vec<(u32, u32)> = (0..components)
+    let components = seg.get(5).copied().unwrap_or(3);
+    let factors: Vec<(u32, u32)> = (0..usize::from(components))
         .filter_map(|i| seg.get(6 + 3 * i + 1))
         .map(|&hv| (u32::from(hv >> 4).max(1), u32::from(hv & 0x0F).max(1)))
         .collect();
-    let progressive = matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
-    if factors.len() != components || factors.is_empty() {
-        return JpegFrame {
-            progressive,
-            sampling_sum: 3,
-            sampling_max: 1,
-        };
+    let mut frame = JpegFrame {
+        marker,
+        precision: seg.first().copied().unwrap_or(0),
+        components,
+        first_scan: None,
+        sampling_sum: 3,
+        sampling_max: 1,
+    };
+    if factors.len() != usize::from(components) || factors.is_empty() {
+        return frame;
     }
     let max_h = factors.iter().map(|f| f.0).max().unwrap_or(1);
     let max_v = factors.iter().map(|f| f.1).max().unwrap_or(1);
-    JpegFrame {
-        progressive,
-        sampling_sum: factors.iter().map(|(h, v)| h * v).sum(),
-        sampling_max: max_h * max_v,
-    }
+    frame.sampling_sum = factors.iter().map(|(h, v)| h * v).sum();
+    frame.sampling_max = max_h * max_v;
+    frame
 }
 
 /// Reads IHDR and, for APNG, the frame count from acTL (which must precede IDAT).

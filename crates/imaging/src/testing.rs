@@ -117,6 +117,7 @@ pub fn small_options(data: &[u8]) -> Options {
         avif: false,
         formats: crate::Format::ALL.to_vec(),
         crop,
+        ..Options::default()
     }
 }
 
@@ -295,6 +296,14 @@ mod tests {
         assert!(srgb_to_lab([255, 255, 255])[0] > 99.99);
     }
 }
+
+/// `bytes` decoded at full size both ways: by zune-jpeg (`None` when the pipeline would not
+/// give it this file) and by jpeg-decoder, for the tests and the `jpeg` fuzz target.
+pub fn jpeg_each_way(bytes: &[u8], limits: &Limits) -> JpegEachWay {
+    crate::decode::jpeg_each_way(bytes, limits)
+}
+
+pub use crate::decode::JpegEachWay;
 
 /// The HEIF/AVIF container parser, for tests and the `heif` fuzz target.
 pub use crate::heif::{header as heif_header, Brand, Coding, Colr, HeifHeader};

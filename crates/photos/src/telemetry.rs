@@ -11,6 +11,8 @@ use crate::error::PhotoError;
 pub const UPLOAD_SECONDS: &str = "portrait_upload_duration_seconds";
 /// Each stage of an upload, by `stage` ([`Stage::name`]).
 pub const STAGE_SECONDS: &str = "portrait_upload_stage_duration_seconds";
+/// Decoded uploads, by the `decoder` that gave their pixels ([`portrait_imaging::Decoder::name`]).
+pub const DECODES: &str = "portrait_decodes_total";
 /// Rendition reads answered from memory, and those that went to the blob store.
 pub const CACHE_HITS: &str = "portrait_rendition_cache_hits_total";
 pub const CACHE_MISSES: &str = "portrait_rendition_cache_misses_total";
@@ -56,6 +58,7 @@ pub fn record_stage(stage: Stage, took: Duration) {
 }
 
 pub(crate) fn record_image_stages(stats: &Stats) {
+    metrics::counter!(DECODES, "decoder" => stats.decoder.name()).increment(1);
     record_stage(
         Stage::Decode,
         stats.decode_time.saturating_sub(stats.colour_time),

@@ -19,6 +19,7 @@ mod heic;
 mod heif;
 mod hostile;
 mod interop;
+mod jpeg_decoders;
 mod jxl;
 mod orientation;
 mod pipeline;
