@@ -46,14 +46,8 @@ def run_json(cmd):
 
 
 def pipeline_run(bench_binary, photo, runs):
-    """`portrait-bench pipeline-cpu` on one photo: its JSON line (CPU, wall, stage timings). JPEGs
-    are decoded as the server decodes them, by the sibling `portrait` binary's sandboxed
-    libjpeg-turbo children (their CPU counted), unless PORTRAIT_BENCH_LIBJPEG=0."""
-    libjpeg = []
-    portrait = Path(bench_binary).with_name("portrait")
-    if os.environ.get("PORTRAIT_BENCH_LIBJPEG", "1") != "0" and portrait.exists():
-        libjpeg = ["--libjpeg", portrait]
-    line = run_json([bench_binary, "pipeline-cpu", "--runs", runs, *libjpeg, photo])[-1]
+    """`portrait-bench pipeline-cpu` on one photo: its JSON line (CPU, wall, stage timings)."""
+    line = run_json([bench_binary, "pipeline-cpu", "--runs", runs, photo])[-1]
     if not line.get("ok"):
         raise RuntimeError(f"portrait refused {photo}: {line.get('error')}")
     return line
@@ -213,10 +207,9 @@ class Server:
         self.pid = self.proc.pid
 
     def cpu_seconds(self):
-        """CPU of the server and of its children that have ended (the sandboxed JPEG decoder's)."""
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        # fields[0] is field 3 (state); utime, stime, cutime and cstime are fields 14 to 17.
-        return sum(int(f) for f in fields[11:15]) / CLK_TCK
+        # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
     def status_kb(self, name):
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():

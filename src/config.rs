@@ -3,14 +3,12 @@
 //! (`PORTRAIT_*`), then flags. figment does the merging; this file only names the sources.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Context;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider};
 use portrait_api::Config;
-use portrait_imaging::ForeignJpeg;
 
 /// Environment variables named before the configuration had sections, and where each goes.
 /// Any other setting is `PORTRAIT_<SECTION>__<FIELD>` (e.g. `PORTRAIT_PHOTOS__CACHE__TTL`).
@@ -34,17 +32,12 @@ pub fn load(file: Option<&Path>, flags: Overlay) -> anyhow::Result<Config> {
         anyhow::ensure!(file.is_file(), "config file {} not found", file.display());
         figment = figment.merge(Toml::file_exact(file));
     }
-    let mut config: Config = figment
+    let config = figment
         .merge(environment())
         .merge(ReshapedEnv)
         .merge(flags)
         .extract()
         .context("invalid configuration")?;
-    if config.imaging.libjpeg {
-        let sandboxed = portrait_libjpeg::Sandboxed::this_executable()
-            .context("locating this executable for the sandboxed JPEG decoder")?;
-        config.imaging.foreign_jpeg = Some(ForeignJpeg(Arc::new(sandboxed)));
-    }
     Ok(config)
 }
 

@@ -12,13 +12,6 @@ use clap::Parser;
 static ALLOCATOR: allocator::PhotoAllocator = allocator::PhotoAllocator;
 
 fn main() -> std::process::ExitCode {
-    // The sandboxed JPEG decoder's child: before anything else starts a thread or opens a file.
-    if std::env::args_os()
-        .nth(1)
-        .is_some_and(|a| a == portrait_libjpeg::SUBCOMMAND)
-    {
-        return portrait_libjpeg::child_main();
-    }
     allocator::tune();
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

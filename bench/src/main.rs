@@ -1,12 +1,10 @@
 //! Benchmark helpers for portrait; see `BENCHMARKS.md` at the workspace root.
 //!
 //! ```text
-//! portrait-bench pipeline-cpu [--runs N] [--no-webp] [--libjpeg PORTRAIT] FILE...
+//! portrait-bench pipeline-cpu [--runs N] [--no-webp] FILE...
 //!     CPU time (user+sys, getrusage) and wall time per process() call, measured
 //!     inside one process around N calls after one warm-up call: no process
-//!     start-up, no file reading in the numbers. With --libjpeg, JPEGs are decoded
-//!     as the server decodes them, by `PORTRAIT __libjpeg-decode` children, whose
-//!     CPU is counted too. One JSON line per file, with
+//!     start-up, no file reading in the numbers. One JSON line per file, with
 //!     the pipeline's own stage timings (`Stats`: probe, decode, colour, orient,
 //!     crop, resize, encode, render wall, wall, CPU), the minimum and the median
 //!     of each over the N runs.
@@ -43,10 +41,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use portrait_imaging::{
-    probe, process, process_with_stats, upright, ForeignJpeg, Options, Stats,
-};
-use portrait_libjpeg::Sandboxed;
+use portrait_imaging::{probe, process, process_with_stats, upright, Options, Stats};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -97,9 +92,6 @@ struct Args {
     out: Option<PathBuf>,
     /// `pipeline-cpu` without the WebP siblings, to tell their cost.
     no_webp: bool,
-    /// `pipeline-cpu` with JPEGs decoded as the server decodes them: libjpeg-turbo in a
-    /// sandboxed child, this `portrait` executable run as `portrait __libjpeg-decode`.
-    libjpeg: Option<PathBuf>,
     files: Vec<PathBuf>,
 }
 
@@ -128,7 +120,6 @@ impl Args {
                 "--field" => out.field = Some(value("--field")?),
                 "--out" => out.out = Some(PathBuf::from(value("--out")?)),
                 "--no-webp" => out.no_webp = true,
-                "--libjpeg" => out.libjpeg = Some(PathBuf::from(value("--libjpeg")?)),
                 "--target" => {
                     let v = value("--target")?;
                     let (id, token) = v
@@ -160,23 +151,19 @@ impl Args {
     }
 }
 
-/// user + system CPU time of this whole process (every thread, finished ones too) and of its
-/// children that have ended (the sandboxed JPEG decoder's, with `--libjpeg`).
+/// user + system CPU time of this whole process (every thread, finished ones too).
 #[allow(unsafe_code)] // getrusage is a C function; there is no safe binding in std
 fn process_cpu() -> Duration {
-    let of = |who: libc::c_int| {
-        // SAFETY: getrusage only writes into the struct we hand it.
-        let usage = unsafe {
-            let mut usage: libc::rusage = std::mem::zeroed();
-            libc::getrusage(who, &mut usage);
-            usage
-        };
-        let tv = |t: libc::timeval| {
-            Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-        };
-        tv(usage.ru_utime) + tv(usage.ru_stime)
+    // SAFETY: getrusage only writes into the struct we hand it.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
     };
-    of(libc::RUSAGE_SELF) + of(libc::RUSAGE_CHILDREN)
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 /// user + system CPU time of the calling thread only.
@@ -304,13 +291,8 @@ fn median_of(values: &mut [f64]) -> f64 {
 
 fn pipeline_cpu(args: &Args) -> Result<(), String> {
     let runs = args.runs.unwrap_or(10).max(1);
-    let foreign_jpeg = args.libjpeg.as_ref().map(|portrait| {
-        let sandboxed = Sandboxed::program(portrait, &[portrait_libjpeg::SUBCOMMAND]);
-        ForeignJpeg(Arc::new(sandboxed))
-    });
     let options = Options {
         webp: !args.no_webp,
-        foreign_jpeg,
         ..Options::default()
     };
     for (name, bytes) in args.read_files()? {

@@ -73,8 +73,6 @@ fn nothing_default() -> Config {
             avif: false,
             formats: vec![Format::Jpeg, Format::Png],
             crop: None,
-            libjpeg: false,
-            foreign_jpeg: None,
         },
         store: ConnectOptions {
             max_connections: 4,

@@ -15,7 +15,7 @@ use crate::colour::{self, Embedded, Space};
 use crate::detect::Format;
 use crate::probe::{Header, JpegFrame};
 use crate::{heif, jxl, orient};
-use crate::{ForeignJpegDecoder, ImageError, Limits, Options};
+use crate::{ImageError, Limits, Options};
 
 /// Pixels ready for orientation, plus what the decoder learnt on the way.
 pub(crate) struct Decoded {
@@ -29,8 +29,6 @@ pub(crate) struct Decoded {
 /// Which decoder gave an image its pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decoder {
-    /// libjpeg-turbo, outside the process ([`crate::ForeignJpegDecoder`]).
-    Foreign,
     ZuneJpeg,
     JpegDecoder,
     /// The other formats' decoders.
@@ -40,7 +38,6 @@ pub enum Decoder {
 impl Decoder {
     pub fn name(self) -> &'static str {
         match self {
-            Decoder::Foreign => "foreign",
             Decoder::ZuneJpeg => "zune-jpeg",
             Decoder::JpegDecoder => "jpeg-decoder",
             Decoder::Other => "other",
@@ -68,20 +65,17 @@ pub fn decode_scale_for(width: u32, height: u32, options: &Options) -> u32 {
 
 /// Decodes the first frame of `bytes` (already probed as `header`). JPEGs are
 /// shrunk by `jpeg_scale` (1, 2, 4 or 8) while decoding; other formats ignore it.
-/// Plain YCbCr JPEGs go to `foreign` first when there is one.
 pub(crate) fn decode(
     bytes: &[u8],
     header: &Header,
     jpeg_scale: u32,
     limits: &Limits,
-    foreign: Option<&dyn ForeignJpegDecoder>,
 ) -> Result<Decoded, ImageError> {
     let probe = &header.probe;
     let found = colour::find(bytes, probe.format);
     let embedded = found.embedded.as_ref();
     if probe.format == Format::Jpeg {
-        let (image, decoder) =
-            decode_jpeg_any(bytes, header, jpeg_scale, limits, embedded, foreign)?;
+        let (image, decoder) = decode_jpeg_any(bytes, header, jpeg_scale, limits, embedded)?;
         return Ok(Decoded {
             image,
             orientation: header.orientation.unwrap_or(Orientation::NoTransforms),
@@ -138,45 +132,27 @@ fn without(bytes: &[u8], cuts: &[std::ops::Range<usize>]) -> Vec<u8> {
     out
 }
 
-/// A JPEG by the fastest decoder that takes it: `foreign` (libjpeg-turbo), then zune-jpeg for
-/// full-size decodes, then jpeg-decoder, which takes every frame and names what is wrong with
-/// a broken file.
+/// A JPEG by the fastest decoder that takes it: zune-jpeg for full-size decodes of the frames it
+/// decodes right, jpeg-decoder for the rest (it shrinks while decoding, takes every frame, and
+/// names what is wrong with a broken file).
 fn decode_jpeg_any(
     bytes: &[u8],
     header: &Header,
     scale: u32,
     limits: &Limits,
     embedded: Option<&Embedded>,
-    foreign: Option<&dyn ForeignJpegDecoder>,
 ) -> Result<(RgbImage, Decoder), ImageError> {
     let (width, height) = (header.probe.width, header.probe.height);
-    let plain = header
+    let zune = header
         .jpeg
-        .filter(|frame| frame.ycbcr_8bit() && complete(bytes, frame));
-    if let (Some(_), Some(foreign)) = (plain, foreign) {
-        if let Some(mut image) = foreign.decode(bytes, scale, width, height) {
-            if image.dimensions() == (width.div_ceil(scale), height.div_ceil(scale)) {
-                convert_rgb(&mut image, embedded);
-                return Ok((image, Decoder::Foreign));
-            }
-        }
-    }
-    if plain.is_some_and(|frame| frame.zune_decodes()) && scale == 1 {
+        .is_some_and(|frame| frame.zune_decodes() && complete(bytes, &frame));
+    if zune && scale == 1 {
         if let Some(image) = decode_jpeg_full(bytes, width, height, limits, embedded)? {
             return Ok((image, Decoder::ZuneJpeg));
         }
     }
     let image = decode_jpeg(bytes, width, height, scale, limits, embedded)?;
     Ok((image, Decoder::JpegDecoder))
-}
-
-/// Converts RGB pixels from the embedded profile to sRGB, if there is one to honour.
-fn convert_rgb(image: &mut RgbImage, embedded: Option<&Embedded>) {
-    colour::timed(|| {
-        if let Some(c) = colour::conversion(embedded, Space::Rgb) {
-            c.rgb8_in_place(image, false);
-        }
-    });
 }
 
 /// Whether an end-of-image marker follows the first scan. zune-jpeg pads a scan that ends
@@ -219,14 +195,18 @@ fn decode_jpeg_full(
     if size != Some((width, height)) {
         return Err(ImageError::corrupt("decoded size differs from the header"));
     }
-    let data = decoder.decode().map_err(zune_error)?;
+    let mut data = decoder.decode().map_err(zune_error)?;
     if data.len() != width as usize * height as usize * 3 {
         return Err(ImageError::corrupt("JPEG decoder returned a short buffer"));
     }
-    let mut image = RgbImage::from_raw(width, height, data)
-        .ok_or_else(|| ImageError::corrupt("JPEG buffer size mismatch"))?;
-    convert_rgb(&mut image, embedded);
-    Ok(Some(image))
+    colour::timed(|| {
+        if let Some(c) = colour::conversion(embedded, Space::Rgb) {
+            c.rgb8_in_place(&mut data, false);
+        }
+    });
+    RgbImage::from_raw(width, height, data)
+        .map(Some)
+        .ok_or_else(|| ImageError::corrupt("JPEG buffer size mismatch"))
 }
 
 /// What [`jpeg_each_way`] found.
@@ -255,7 +235,7 @@ pub(crate) fn jpeg_each_way(bytes: &[u8], limits: &Limits) -> JpegEachWay {
     };
     let (width, height) = (header.probe.width, header.probe.height);
     let zune = match header.jpeg {
-        Some(frame) if frame.ycbcr_8bit() && frame.zune_decodes() && complete(bytes, &frame) => {
+        Some(frame) if frame.zune_decodes() && complete(bytes, &frame) => {
             decode_jpeg_full(bytes, width, height, limits, None).transpose()
         }
         _ => None,

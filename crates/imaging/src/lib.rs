@@ -108,34 +108,7 @@ pub struct Options {
     /// Kantata's rule). Per upload, never configured.
     #[serde(skip)]
     pub crop: Option<CropBox>,
-    /// Decode plain YCbCr JPEGs with libjpeg-turbo in a sandboxed child process
-    /// (`portrait-libjpeg`; 2–4× faster than the Rust decoders): the program sets up
-    /// `foreign_jpeg` when this is on. Off, every JPEG is decoded in Rust, in process.
-    pub libjpeg: bool,
-    /// A decoder outside this crate, tried first on plain YCbCr JPEGs; set by the program.
-    #[serde(skip)]
-    pub foreign_jpeg: Option<ForeignJpeg>,
 }
-
-/// A JPEG decoder outside this crate: libjpeg-turbo in a sandboxed process
-/// (`portrait-libjpeg`), which this pure crate must not run itself.
-pub trait ForeignJpegDecoder: Send + Sync + std::fmt::Debug + std::panic::RefUnwindSafe {
-    /// `jpeg`, whose frame the probe read as `width` × `height`, decoded to RGB at
-    /// 1/`scale` of that size (rounded up), or `None` to leave it to the Rust decoders.
-    fn decode(&self, jpeg: &[u8], scale: u32, width: u32, height: u32) -> Option<image::RgbImage>;
-}
-
-/// [`Options::foreign_jpeg`]; options holding the same decoder compare equal.
-#[derive(Debug, Clone)]
-pub struct ForeignJpeg(pub std::sync::Arc<dyn ForeignJpegDecoder>);
-
-impl PartialEq for ForeignJpeg {
-    fn eq(&self, other: &Self) -> bool {
-        std::sync::Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for ForeignJpeg {}
 
 impl Default for Options {
     fn default() -> Self {
@@ -148,8 +121,6 @@ impl Default for Options {
             avif: true,
             formats: Format::ALL.to_vec(),
             crop: None,
-            libjpeg: true,
-            foreign_jpeg: None,
         }
     }
 }
@@ -424,8 +395,7 @@ fn decode_upright(bytes: &[u8], options: &Options) -> Result<Upright, ImageError
         scale = decode_scale_for(w, h, &clamped(options));
     }
 
-    let foreign = options.foreign_jpeg.as_ref().map(|f| f.0.as_ref());
-    let decoded = decode::decode(bytes, &header, scale, &options.limits, foreign)?;
+    let decoded = decode::decode(bytes, &header, scale, &options.limits)?;
     let (decoded_width, decoded_height) = decoded.image.dimensions();
     let decode_time = started.elapsed();
     let orientation = decoded.orientation;

@@ -57,18 +57,16 @@ impl JpegFrame {
         u64::from(self.sampling_sum) * 1000 / u64::from(self.sampling_max.max(1))
     }
 
-    /// Huffman-coded, 8-bit, three components: the frames every fast decoder takes (whether
-    /// they are YCbCr rather than RGB, the decoders read from the markers).
-    pub fn ycbcr_8bit(&self) -> bool {
-        matches!(self.marker, 0xC0..=0xC2) && self.precision == 8 && self.components == 3
-    }
-
-    /// Whether zune-jpeg may decode a [`Self::ycbcr_8bit`] frame: progressive, or with all
-    /// three components in its first scan (zune-jpeg 0.5.15 mis-decodes sequential frames
-    /// with a scan per component: etemesi254/zune-image#430, fixed in 0.5.16).
+    /// Whether zune-jpeg may decode it: Huffman-coded, 8-bit, three components (whether YCbCr
+    /// or RGB it reads from the markers), and progressive or with all three in its first scan
+    /// (zune-jpeg 0.5.15 mis-decodes sequential frames with a scan per component:
+    /// etemesi254/zune-image#430, fixed in 0.5.16).
     pub fn zune_decodes(&self) -> bool {
         let interleaved = self.first_scan.map(|s| s.components) == Some(self.components);
-        self.progressive() || interleaved
+        matches!(self.marker, 0xC0..=0xC2)
+            && self.precision == 8
+            && self.components == 3
+            && (self.progressive() || interleaved)
     }
 }
 

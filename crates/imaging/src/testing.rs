@@ -117,7 +117,6 @@ pub fn small_options(data: &[u8]) -> Options {
         avif: false,
         formats: crate::Format::ALL.to_vec(),
         crop,
-        ..Options::default()
     }
 }
 
