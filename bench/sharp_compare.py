@@ -15,7 +15,9 @@ of at most 2048 px (`.rotate()` for EXIF, shrink-on-load, an embedded ICC profil
 sRGB as sharp does by default, `toColourspace('srgb')`, alpha on white, no metadata), held in
 memory as raw pixels; the largest square cut from it with `position: 'attention'` (libvips'
 saliency crop, standing in for portrait's face-aware one) and held too; the smaller squares made
-from it; every image JPEG quality 85, with `--sharp-jpeg`: `mozjpeg` (the default, `mozjpeg: true`:
+from it; and a WebP of every square, as portrait makes them at upload (quality offset by size, libwebp
+method 4 up to 288 px and 2 above, no sharp YUV: crates/imaging/src/encode.rs); every JPEG quality 85,
+with `--sharp-jpeg`: `mozjpeg` (the default, `mozjpeg: true`:
 trellis quantisation and deringing, but also progressive with optimised scans and mozjpeg's own
 tables, which portrait does not use, at several times the plain encoder's cost), `portrait` (what
 portrait's encoder does: baseline, optimised Huffman tables, mozjpeg's tables, trellis and
@@ -94,7 +96,7 @@ class SharpJob:
     def cpu(self, photo, runs, sizes, jpeg):
         """(min CPU seconds of a job, output bytes of one job)."""
         req = {"file": str(photo), "runs": runs, "full": FULL_MAX_SIDE, "squares": sizes,
-               "quality": QUALITY, "jpeg": jpeg}
+               "quality": QUALITY, "jpeg": jpeg, "webp": True}
         self.proc.stdin.write(json.dumps(req) + "\n")
         self.proc.stdin.flush()
         answer = json.loads(self.proc.stdout.readline())

@@ -4,9 +4,9 @@
 //
 //   node bench/sharp_job.js SHARP_DIR      (SHARP_DIR holds node_modules/sharp)
 //   request: {"file": PATH, "runs": N, "full": 2048, "squares": [48, ...], "quality": 85,
-//             "jpeg": "mozjpeg" | "portrait" | "plain"}
-//   answer:  {"file": PATH, "ok": true, "min_cpu_ms": ..., "mean_cpu_ms": ..., "output_bytes": ...,
-//             "outputs": [[width, height, bytes], ...]}
+//             "jpeg": "mozjpeg" | "portrait" | "plain", "webp": true}
+//   answer:  {"file": PATH, "ok": true, "min_cpu_ms": ..., "mean_cpu_ms": ...,
+//             "output_bytes": JPEG bytes, "outputs": [[width, height, bytes, format], ...]}
 //
 // Start it with UV_THREADPOOL_SIZE=1: sharp runs its work on libuv's thread pool.
 
@@ -21,7 +21,8 @@ sharp.cache(false); // no operation cache: every run does all the work
 
 // The same set portrait makes: the upright Full image (at most `full` px, never enlarged, sRGB,
 // transparency on white), decoded once and held in memory; the largest square cut from it with
-// libvips' attention crop; the smaller squares from that square; JPEG, no metadata.
+// libvips' attention crop; the smaller squares from that square; JPEG, no metadata; with
+// "webp", a WebP of every square too, as portrait makes them at upload.
 // JPEG settings of an output of `pixels` pixels: `mozjpeg: true` (trellis, deringing,
 // progressive with optimised scans, table 3), portrait's own (baseline, optimised Huffman tables,
 // mozjpeg's tables, trellis and deringing up to TRELLIS_MAX_PIXELS as in
@@ -46,6 +47,21 @@ function jpegOptions(req, pixels) {
   }
 }
 
+// WebP settings of a square of `pixels` pixels, as crates/imaging/src/encode.rs has them: the
+// quality offset from the JPEG's by size, libwebp method (sharp's effort) 4 up to
+// TRELLIS_MAX_PIXELS and 2 above, no sharp RGB→YUV.
+function webpOptions(req, pixels) {
+  let offset = 5;
+  if (pixels <= 200 * 200) offset = -3;
+  else if (pixels <= TRELLIS_MAX_PIXELS) offset = 0;
+  else if (pixels <= 700 * 700) offset = 3;
+  return {
+    quality: Math.min(100, Math.max(1, req.quality + offset)),
+    effort: pixels <= TRELLIS_MAX_PIXELS ? 4 : 2,
+    smartSubsample: false,
+  };
+}
+
 async function job(input, req) {
   const jpeg = (side, other = side) => jpegOptions(req, side * other);
   // Embedded ICC profiles are converted to sRGB by sharp itself (and not kept: no
@@ -66,16 +82,25 @@ async function job(input, req) {
     .raw()
     .toBuffer({ resolveWithObject: true });
   const squareRaw = { raw: largest.info };
-  out.push(await sharp(largest.data, squareRaw)
-    .jpeg(jpeg(sizes[0]))
-    .toBuffer({ resolveWithObject: true }));
+  // A square's JPEG and, with req.webp, its WebP, from its raw pixels.
+  const encode = async (pixels) => {
+    const side = pixels.info.width;
+    const raw = { raw: pixels.info };
+    out.push(await sharp(pixels.data, raw).jpeg(jpeg(side)).toBuffer({ resolveWithObject: true }));
+    if (req.webp) {
+      out.push(await sharp(pixels.data, raw)
+        .webp(webpOptions(req, side * side))
+        .toBuffer({ resolveWithObject: true }));
+    }
+  };
+  await encode(largest);
   for (const size of sizes.slice(1)) {
-    out.push(await sharp(largest.data, squareRaw)
+    await encode(await sharp(largest.data, squareRaw)
       .resize(size, size)
-      .jpeg(jpeg(size))
+      .raw()
       .toBuffer({ resolveWithObject: true }));
   }
-  return out.map((o) => [o.info.width, o.info.height, o.data.length]);
+  return out.map((o) => [o.info.width, o.info.height, o.data.length, o.info.format]);
 }
 
 function cpuMs() {
@@ -101,7 +126,7 @@ async function measure(req) {
     runs: req.runs,
     min_cpu_ms: min,
     mean_cpu_ms: total / req.runs,
-    output_bytes: outputs.reduce((sum, o) => sum + o[2], 0),
+    output_bytes: outputs.filter((o) => o[3] === 'jpeg').reduce((sum, o) => sum + o[2], 0),
     outputs,
   };
 }
