@@ -249,13 +249,21 @@ impl MemoryBudget {
         Arc::clone(&self.mib).try_acquire_many_owned(share).ok()
     }
 
-    /// [`Self::try_take_spare`], blocking the calling (non-runtime) thread until it succeeds:
-    /// it looks again every 50 ms rather than queueing, so it never holds a place in the line
-    /// that [`Self::take`] waits in.
-    pub fn take_spare_when_free(&self, bytes: u64) -> OwnedSemaphorePermit {
+    /// [`Self::try_take_spare`], blocking the calling (non-runtime) thread until it succeeds or
+    /// `patience` has passed: it looks again every 50 ms rather than queueing, so it never holds
+    /// a place in the line that [`Self::take`] waits in.
+    pub fn take_spare_within(
+        &self,
+        bytes: u64,
+        patience: Duration,
+    ) -> Option<OwnedSemaphorePermit> {
+        let deadline = Instant::now() + patience;
         loop {
             if let Some(permit) = self.try_take_spare(bytes) {
-                return permit;
+                return Some(permit);
+            }
+            if Instant::now() >= deadline {
+                return None;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -355,6 +363,24 @@ mod tests {
         let large = budget.try_take_spare(100 * MIB).expect("clamped to 5");
         assert_eq!(budget.mib.available_permits(), 5);
         drop(large);
+    }
+
+    #[test]
+    fn waiting_for_spare_memory_gives_up_while_it_is_pinned() {
+        let budget = MemoryBudget::new(10 * MIB);
+        // Held pixels and an upload waiting for the rest: nothing spare, now or later.
+        let pinned = Arc::clone(&budget.mib)
+            .try_acquire_many_owned(6)
+            .expect("free");
+        let started = Instant::now();
+        assert!(budget
+            .take_spare_within(MIB, Duration::from_millis(120))
+            .is_none());
+        assert!(started.elapsed() >= Duration::from_millis(120));
+        drop(pinned);
+        assert!(budget
+            .take_spare_within(MIB, Duration::from_millis(120))
+            .is_some());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,7 @@
 use std::collections::HashSet;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use bytes::Bytes;
 use image::RgbImage;
@@ -205,6 +206,9 @@ fn wanted(options: &Options) -> Vec<(Variant, Sibling)> {
     avifs.chain(full_webp).collect()
 }
 
+/// How long a job made from stored JPEGs waits for spare decode memory before it gives up.
+const SPARE_MEMORY_PATIENCE: Duration = Duration::from_secs(2);
+
 struct Worker {
     blobs: Arc<dyn BlobStore>,
     options: Options,
@@ -231,8 +235,14 @@ impl Worker {
                 return;
             };
             let photo = job.photo.clone();
-            if let Err(error) = self.runtime.block_on(self.make(job)) {
-                tracing::warn!(%photo, %error, "could not make a photo's background renditions");
+            match self.runtime.block_on(self.make(job)) {
+                Ok(()) => {}
+                Err(PhotoError::NotYet) => {
+                    tracing::debug!(%photo, "no spare memory for a photo's background renditions yet");
+                }
+                Err(error) => {
+                    tracing::warn!(%photo, %error, "could not make a photo's background renditions");
+                }
             }
             self.waiting
                 .lock()
@@ -289,7 +299,13 @@ impl Worker {
             return Ok(None);
         };
         let needed = siblings::avif_of_rendition_working_set_bytes(&jpeg, &self.options);
-        let _memory = self.memory.take_spare_when_free(needed);
+        // Bounded: an upload's pixels held for the job queued behind this one pin part of the
+        // budget, and an upload waiting for the rest may have been handed some of it already;
+        // waiting on here would wait for ever (seen with 16 uploaders of 12-18 MP photos). The
+        // photo is offered again by the next request for one of its missing renditions.
+        let Some(_memory) = self.memory.take_spare_within(needed, SPARE_MEMORY_PATIENCE) else {
+            return Err(PhotoError::NotYet);
+        };
         let pixels = portrait_imaging::rendition_pixels(&jpeg, &self.options)?;
         sibling.encode(&pixels, &self.options).map(Some)
     }
