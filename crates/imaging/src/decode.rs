@@ -143,16 +143,20 @@ fn decode_jpeg_any(
     embedded: Option<&Embedded>,
 ) -> Result<(RgbImage, Decoder), ImageError> {
     let (width, height) = (header.probe.width, header.probe.height);
-    let zune = header
-        .jpeg
-        .is_some_and(|frame| frame.zune_decodes() && complete(bytes, &frame));
-    if zune && scale == 1 {
+    if scale == 1 && zune_takes(bytes, header) {
         if let Some(image) = decode_jpeg_full(bytes, width, height, limits, embedded)? {
             return Ok((image, Decoder::ZuneJpeg));
         }
     }
     let image = decode_jpeg(bytes, width, height, scale, limits, embedded)?;
     Ok((image, Decoder::JpegDecoder))
+}
+
+/// Whether zune-jpeg may decode `bytes`: a frame it decodes right, with its end marker.
+fn zune_takes(bytes: &[u8], header: &Header) -> bool {
+    header
+        .jpeg
+        .is_some_and(|frame| frame.zune_decodes() && complete(bytes, &frame))
 }
 
 /// Whether an end-of-image marker follows the first scan. zune-jpeg pads a scan that ends
@@ -234,12 +238,9 @@ pub(crate) fn jpeg_each_way(bytes: &[u8], limits: &Limits) -> JpegEachWay {
         }
     };
     let (width, height) = (header.probe.width, header.probe.height);
-    let zune = match header.jpeg {
-        Some(frame) if frame.zune_decodes() && complete(bytes, &frame) => {
-            decode_jpeg_full(bytes, width, height, limits, None).transpose()
-        }
-        _ => None,
-    };
+    let zune = zune_takes(bytes, &header)
+        .then(|| decode_jpeg_full(bytes, width, height, limits, None).transpose())
+        .flatten();
     JpegEachWay {
         zune,
         jpeg_decoder: decode_jpeg(bytes, width, height, 1, limits, None),
