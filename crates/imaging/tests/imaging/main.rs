@@ -24,3 +24,4 @@ mod jxl;
 mod orientation;
 mod pipeline;
 mod shrink;
+mod vendored;

@@ -1,0 +1,108 @@
+//! The patched functions of the vendored encoder (vendor/mozjpeg-rs/PATCHES.md) against the
+//! code they replaced: the output bytes must stay exactly mozjpeg's.
+
+use mozjpeg_rs::consts::JPEG_NATURAL_ORDER;
+use mozjpeg_rs::entropy::{jpeg_nbits, SymbolCounter};
+use mozjpeg_rs::huffman::FrequencyCounter;
+use mozjpeg_rs::quant::quantize_block_raw;
+use mozjpeg_rs::DCTSIZE2;
+
+/// mozjpeg-rs 0.9.2's `quantize_block_raw`, with its integer division.
+fn quantize_with_division(coeffs: &[i32; DCTSIZE2], table: &[u16; DCTSIZE2]) -> [i16; DCTSIZE2] {
+    std::array::from_fn(|i| {
+        let q = 8 * i32::from(table[i]);
+        let qval = ((coeffs[i].abs() + q / 2) / q).min(1023) as i16;
+        if coeffs[i] < 0 {
+            -qval
+        } else {
+            qval
+        }
+    })
+}
+
+/// mozjpeg-rs 0.9.2's `SymbolCounter::count_block`, one branch per coefficient.
+fn count_with_branches(
+    block: &[i16; DCTSIZE2],
+    last_dc: &mut i16,
+    dc: &mut FrequencyCounter,
+    ac: &mut FrequencyCounter,
+) {
+    let diff = block[0].wrapping_sub(*last_dc);
+    *last_dc = block[0];
+    dc.count(jpeg_nbits(diff));
+    let mut run = 0u8;
+    for &index in &JPEG_NATURAL_ORDER[1..] {
+        let coef = block[index];
+        if coef == 0 {
+            run += 1;
+        } else {
+            while run >= 16 {
+                ac.count(0xF0);
+                run -= 16;
+            }
+            ac.count((run << 4) | jpeg_nbits(coef));
+            run = 0;
+        }
+    }
+    if run > 0 {
+        ac.count(0x00);
+    }
+}
+
+/// A small deterministic generator (xorshift), so that failures reproduce.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn quantisation_matches_the_integer_division_for_every_coefficient_and_quantiser() {
+    // Every forward-DCT output (an i16) against every baseline quantiser (1-255).
+    for quantiser in 1..=255u16 {
+        let table = [quantiser; DCTSIZE2];
+        for start in (i32::from(i16::MIN)..=i32::from(i16::MAX)).step_by(DCTSIZE2) {
+            let coeffs: [i32; DCTSIZE2] =
+                std::array::from_fn(|i| (start + i as i32).min(i32::from(i16::MAX)));
+            let mut quantised = [0i16; DCTSIZE2];
+            quantize_block_raw(&coeffs, &table, &mut quantised);
+            assert_eq!(
+                quantised,
+                quantize_with_division(&coeffs, &table),
+                "quantiser {quantiser}, coefficients from {start}"
+            );
+        }
+    }
+}
+
+#[test]
+fn huffman_statistics_match_the_coefficient_by_coefficient_count() {
+    let mut random = Xorshift(0x9E37_79B9_7F4A_7C15);
+    let mut counter = SymbolCounter::new();
+    let (mut dc, mut ac) = (FrequencyCounter::new(), FrequencyCounter::new());
+    let (mut expected_dc, mut expected_ac) = (FrequencyCounter::new(), FrequencyCounter::new());
+    let mut last_dc = 0i16;
+    for n in 0..20_000u32 {
+        // From all zeros to dense blocks, with long zero runs (ZRL) and a last coefficient
+        // set or not (EOB).
+        let density = u64::from(n % 66);
+        let block: [i16; DCTSIZE2] = std::array::from_fn(|_| {
+            let r = random.next();
+            if r % 65 < density {
+                ((r >> 8) % 2047) as i16 - 1023
+            } else {
+                0
+            }
+        });
+        counter.count_block(&block, 0, &mut dc, &mut ac);
+        count_with_branches(&block, &mut last_dc, &mut expected_dc, &mut expected_ac);
+    }
+    assert_eq!(dc.counts, expected_dc.counts);
+    assert_eq!(ac.counts, expected_ac.counts);
+    assert!(ac.counts[0xF0] > 0 && ac.counts[0x00] > 0);
+}
