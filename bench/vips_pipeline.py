@@ -8,8 +8,9 @@ libvips (Debian's, through pyvips in ABI mode: `pip install pyvips`) decodes eac
 shrinking on load, to the upright Full image of at most 2048 px (`thumbnail`, which also applies
 the EXIF orientation, and converts to sRGB with `export_profile` only when the photo has an
 embedded profile: asked of every photo, libvips runs a colour transform on untagged ones too,
-which would double its CPU on some), holds it in memory, cuts the centre square and resizes it to 648 (held in memory too), makes 288, 192,
-96 and 48 from the 648, and encodes all six as JPEG at quality 85 without metadata. One libvips
+which would double its CPU on some), holds it in memory, cuts the centre square and resizes it to 648 (held in memory too), makes the rest of
+portrait's default ladder (`SQUARE_SIZES` in crates/imaging/src/defaults.rs: 288, 192, 144, 96
+and 48) from the 648, and encodes them all as JPEG at quality 85 without metadata. One libvips
 thread (`VIPS_CONCURRENCY=1`), no operation cache.
 
 portrait: `portrait-bench pipeline-cpu --runs N FILE` (`portrait_imaging::process`, the whole
@@ -28,11 +29,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import pipeline_cpu
+from common import pipeline_cpu, square_sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 SIDE_FULL = 2048
-SQUARES = [288, 192, 96, 48]
+# portrait's default ladder: the largest square from the Full image, the others from it.
+LARGEST, *SQUARES = sorted(square_sizes(), reverse=True)
 QUALITY = 85
 
 
@@ -42,17 +44,18 @@ def cpu():
 
 
 def vips_job(pyvips, path):
-    """The six JPEGs, from one decode."""
+    """The Full JPEG and every square's, from one decode."""
     tagged = pyvips.Image.new_from_file(str(path)).get_typeof("icc-profile-data") != 0
     colour = {"export_profile": "srgb"} if tagged else {}
     full = pyvips.Image.thumbnail(str(path), SIDE_FULL, height=SIDE_FULL, size="down",
                                   **colour).copy_memory()
     side = min(full.width, full.height)
     square = full.crop((full.width - side) // 2, (full.height - side) // 2, side, side)
-    s648 = square.resize(648 / side).copy_memory() if side != 648 else square.copy_memory()
-    out = [full.jpegsave_buffer(Q=QUALITY, strip=True), s648.jpegsave_buffer(Q=QUALITY, strip=True)]
+    largest = (square.resize(LARGEST / side) if side != LARGEST else square).copy_memory()
+    out = [full.jpegsave_buffer(Q=QUALITY, strip=True),
+           largest.jpegsave_buffer(Q=QUALITY, strip=True)]
     for size in SQUARES:
-        out.append(s648.resize(size / 648).jpegsave_buffer(Q=QUALITY, strip=True))
+        out.append(largest.resize(size / LARGEST).jpegsave_buffer(Q=QUALITY, strip=True))
     return out
 
 
