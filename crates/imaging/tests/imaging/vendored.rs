@@ -135,6 +135,10 @@ fn chroma_downsampling_matches_the_pixel_by_pixel_loop() {
         let row1: Vec<u8> = (0..width).map(|_| random.next() as u8).collect();
         let mut output = vec![0u8; width.div_ceil(2)];
         downsample_h2v2_rows(&row0, &row1, &mut output);
-        assert_eq!(output, downsample_pixel_by_pixel(&row0, &row1), "width {width}");
+        assert_eq!(
+            output,
+            downsample_pixel_by_pixel(&row0, &row1),
+            "width {width}"
+        );
     }
 }
