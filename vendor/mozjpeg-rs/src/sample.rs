@@ -59,21 +59,18 @@ pub fn downsample_h2v2_rows(row0: &[u8], row1: &[u8], output: &mut [u8]) {
     let output_len = row0.len().div_ceil(2);
     assert!(output.len() >= output_len, "output buffer too small");
 
-    // portrait: whole pairs in one branch-free loop the compiler vectorises, then the odd
-    // last column; 0.9.2 tested for the edge on every pixel. Same values: the bias is 1 on
-    // even output columns and 2 on odd ones, as before.
-    let pairs = row0.len() / 2;
-    let whole = output[..pairs]
-        .iter_mut()
-        .zip(row0.chunks_exact(2).zip(row1.chunks_exact(2)));
-    for (i, (out, (a, b))) in whole.enumerate() {
-        let bias = 1 + (i as u16 & 1);
-        *out = ((a[0] as u16 + a[1] as u16 + b[0] as u16 + b[1] as u16 + bias) >> 2) as u8;
-    }
-    if output_len > pairs {
-        let (p00, p10) = (row0[2 * pairs] as u16, row1[2 * pairs] as u16);
-        let bias = 1 + (pairs as u16 & 1);
-        output[pairs] = ((2 * p00 + 2 * p10 + bias) >> 2) as u8; // edge replication
+    let mut bias = 1u16;
+    for (i, out) in output.iter_mut().enumerate().take(output_len) {
+        let idx = i * 2;
+        let p00 = row0[idx] as u16;
+        let p10 = row1[idx] as u16;
+        let (p01, p11) = if idx + 1 < row0.len() {
+            (row0[idx + 1] as u16, row1[idx + 1] as u16)
+        } else {
+            (p00, p10) // edge replication
+        };
+        *out = ((p00 + p01 + p10 + p11 + bias) >> 2) as u8;
+        bias ^= 3; // alternate 1, 2, 1, 2...
     }
 }
 

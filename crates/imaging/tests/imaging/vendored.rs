@@ -5,7 +5,6 @@ use mozjpeg_rs::consts::JPEG_NATURAL_ORDER;
 use mozjpeg_rs::entropy::{jpeg_nbits, SymbolCounter};
 use mozjpeg_rs::huffman::FrequencyCounter;
 use mozjpeg_rs::quant::quantize_block_raw;
-use mozjpeg_rs::sample::downsample_h2v2_rows;
 use mozjpeg_rs::DCTSIZE2;
 
 /// mozjpeg-rs 0.9.2's `quantize_block_raw`, with its integer division.
@@ -48,25 +47,6 @@ fn count_with_branches(
     if run > 0 {
         ac.count(0x00);
     }
-}
-
-/// mozjpeg-rs 0.9.2's `downsample_h2v2_rows`, testing for the edge on every pixel.
-fn downsample_pixel_by_pixel(row0: &[u8], row1: &[u8]) -> Vec<u8> {
-    let mut bias = 1u16;
-    (0..row0.len().div_ceil(2))
-        .map(|i| {
-            let idx = i * 2;
-            let (p00, p10) = (u16::from(row0[idx]), u16::from(row1[idx]));
-            let (p01, p11) = if idx + 1 < row0.len() {
-                (u16::from(row0[idx + 1]), u16::from(row1[idx + 1]))
-            } else {
-                (p00, p10)
-            };
-            let out = ((p00 + p01 + p10 + p11 + bias) >> 2) as u8;
-            bias ^= 3;
-            out
-        })
-        .collect()
 }
 
 /// A small deterministic generator (xorshift), so that failures reproduce.
@@ -125,20 +105,4 @@ fn huffman_statistics_match_the_coefficient_by_coefficient_count() {
     assert_eq!(dc.counts, expected_dc.counts);
     assert_eq!(ac.counts, expected_ac.counts);
     assert!(ac.counts[0xF0] > 0 && ac.counts[0x00] > 0);
-}
-
-#[test]
-fn chroma_downsampling_matches_the_pixel_by_pixel_loop() {
-    let mut random = Xorshift(0x2545_F491_4F6C_DD1D);
-    for width in (1..70usize).chain([647, 648, 2047, 2048]) {
-        let row0: Vec<u8> = (0..width).map(|_| random.next() as u8).collect();
-        let row1: Vec<u8> = (0..width).map(|_| random.next() as u8).collect();
-        let mut output = vec![0u8; width.div_ceil(2)];
-        downsample_h2v2_rows(&row0, &row1, &mut output);
-        assert_eq!(
-            output,
-            downsample_pixel_by_pixel(&row0, &row1),
-            "width {width}"
-        );
-    }
 }
