@@ -1301,9 +1301,8 @@ fn refine_non_zeroes<R: Read>(
     let mut next = u32::from(range.start);
 
     while next < end {
-        // The next non-zero coefficient, or the end of the range.
-        let after = (non_zero >> next) << next;
-        let at = if after == 0 { end } else { after.trailing_zeros().min(end) };
+        // The next non-zero coefficient, or the end of the range (no bit is set: 64).
+        let at = ((non_zero >> next) << next).trailing_zeros().min(end);
         let zeros = at - next;
         if zero_run_length < zeros {
             // The run ends on a zero coefficient before `at`.

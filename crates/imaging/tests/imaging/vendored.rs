@@ -7,6 +7,8 @@ use mozjpeg_rs::huffman::FrequencyCounter;
 use mozjpeg_rs::quant::quantize_block_raw;
 use mozjpeg_rs::DCTSIZE2;
 
+use crate::common::XorShift;
+
 /// mozjpeg-rs 0.9.2's `quantize_block_raw`, with its integer division.
 fn quantize_with_division(coeffs: &[i32; DCTSIZE2], table: &[u16; DCTSIZE2]) -> [i16; DCTSIZE2] {
     std::array::from_fn(|i| {
@@ -49,18 +51,6 @@ fn count_with_branches(
     }
 }
 
-/// A small deterministic generator (xorshift), so that failures reproduce.
-struct Xorshift(u64);
-
-impl Xorshift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 #[test]
 fn quantisation_matches_the_integer_division_for_every_coefficient_and_quantiser() {
     // Every forward-DCT output (an i16) against every baseline quantiser (1-255).
@@ -82,7 +72,7 @@ fn quantisation_matches_the_integer_division_for_every_coefficient_and_quantiser
 
 #[test]
 fn huffman_statistics_match_the_coefficient_by_coefficient_count() {
-    let mut random = Xorshift(0x9E37_79B9_7F4A_7C15);
+    let mut random = XorShift(0x9E37_79B9_7F4A_7C15);
     let mut counter = SymbolCounter::new();
     let (mut dc, mut ac) = (FrequencyCounter::new(), FrequencyCounter::new());
     let (mut expected_dc, mut expected_ac) = (FrequencyCounter::new(), FrequencyCounter::new());
