@@ -1,5 +1,6 @@
 //! `portrait`: the command line over the library crates (see operations.md).
 
+mod allocator;
 mod cli;
 mod config;
 
@@ -7,30 +8,11 @@ use std::io::IsTerminal;
 
 use clap::Parser;
 
-/// Allocations from this size up (decoded images, resize buffers, coefficient planes) get
-/// their own mapping, returned to the kernel when freed.
-const MMAP_THRESHOLD_BYTES: i32 = 4 * 1024 * 1024;
-
-/// Image work runs on blocking-pool threads; glibc gives each thread its own malloc arena
-/// and keeps freed photo buffers in it, so under steady uploads RSS settled near 400 MiB
-/// (scripts/soak.py, 2 cores). Two arenas keep it near 150 MiB at the same throughput;
-/// mimalloc, tried too, stayed near 280 MiB. glibc's mmap threshold also grows after the
-/// first large free (up to 32 MiB), after which photo buffers stay in the arenas: 16
-/// concurrent uploads of a 13 MP photo peaked at 270-325 MB. A fixed 4 MiB threshold keeps
-/// that at 180-187 MB for about 10 % more CPU per upload (page faults on fresh mappings);
-/// 128 KiB saved only 20 MB more. Figures and commands in BENCHMARKS.md.
-#[allow(unsafe_code)] // mallopt is a C function; there is no safe binding
-fn tune_malloc() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only adjusts allocator tunables; called before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
-    }
-}
+#[global_allocator]
+static ALLOCATOR: allocator::PhotoAllocator = allocator::PhotoAllocator;
 
 fn main() -> std::process::ExitCode {
-    tune_malloc();
+    allocator::tune();
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
