@@ -39,19 +39,55 @@ pub(crate) fn rendition(
 /// everything smaller.
 pub(crate) const TRELLIS_MAX_PIXELS: u64 = 300 * 300;
 
-/// Encodes `image` as a baseline JPEG at `quality` (clamped to 1–100).
+/// Quantisation tables by rendition size: (largest size in pixels, mozjpeg table, factor on
+/// libjpeg's quality scaling as a fraction). With it each size scores about as it did with
+/// Robidoux's tables at `jpeg_quality` (SSIMULACRA within ±10 % at 85, where the factors give
+/// 60, 65 and 75) for 0.78-0.99x the bytes: at equal SSIMULACRA the flat table needs
+/// 0.80-0.83x libjpeg-turbo's bytes on the trellised squares (Robidoux's 0.89-0.97x;
+/// butteraugli agrees, 5-12 % fewer bytes), and Peterson, Ahumada and Watson's 0.92-0.95x on
+/// the 648 and Full, where the flat table did less well (BENCHMARKS.md, "Quantisation tables
+/// by size"). Scaling rather than an offset keeps quality 100 at 100.
+const TABLES_BY_SIZE: [(u64, QuantTableIdx, (u32, u32)); 3] = [
+    (150 * 150, QuantTableIdx::Flat, (8, 3)),
+    (TRELLIS_MAX_PIXELS, QuantTableIdx::Flat, (7, 3)),
+    (u64::MAX, QuantTableIdx::Peterson, (5, 3)),
+];
+
+/// The quality whose libjpeg scaling (100 − q doubled above 50, 5000 / q below) is `quality`'s
+/// times `factor`.
+fn scaled_quality(quality: u8, (num, den): (u32, u32)) -> u8 {
+    let quality = u32::from(quality.clamp(1, 100));
+    let scale = if quality < 50 {
+        5000 / quality
+    } else {
+        200 - 2 * quality
+    };
+    let scaled = (scale * num + den / 2) / den;
+    let scaled_quality = if scaled <= 100 {
+        (200 - scaled + 1) / 2
+    } else {
+        (5000 + scaled / 2) / scaled
+    };
+    u8::try_from(scaled_quality.clamp(1, 100)).unwrap_or(1)
+}
+
+/// Encodes `image` as a baseline JPEG at `quality` (clamped to 1–100 and scaled by the
+/// rendition's [`TABLES_BY_SIZE`] factor).
 pub(crate) fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError> {
     let (width, height) = image.dimensions();
-    let trellis = if u64::from(width) * u64::from(height) <= TRELLIS_MAX_PIXELS {
+    let pixels = u64::from(width) * u64::from(height);
+    let (_, tables, factor) = TABLES_BY_SIZE
+        .into_iter()
+        .find(|&(max_pixels, _, _)| pixels <= max_pixels)
+        .unwrap_or(TABLES_BY_SIZE[2]);
+    let trellis = if pixels <= TRELLIS_MAX_PIXELS {
         TrellisConfig::default()
     } else {
         TrellisConfig::disabled()
     };
     Encoder::baseline_optimized()
-        .quality(quality.clamp(1, 100))
-        // mozjpeg's default tables (Robidoux's, as in ImageMagick): at equal SSIMULACRA they need
-        // ~5 % fewer bytes than libjpeg's, and at the same quality number score within 2 %.
-        .quant_tables(QuantTableIdx::ImageMagick)
+        .quality(scaled_quality(quality, factor))
+        .quant_tables(tables)
         // 8-bit tables even at low qualities: a baseline JPEG every decoder reads.
         .force_baseline(true)
         // 4:4:4 needed 1.2-1.3x the bytes at equal ssimulacra, even at 96 px.
@@ -135,4 +171,26 @@ pub(crate) fn avif(image: &RgbImage, quality: u8) -> Result<Vec<u8>, ImageError>
         .encode_rgb(frame)
         .map(|encoded| encoded.avif_file)
         .map_err(|_| ImageError::corrupt("AVIF encoding failed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scaled_quality, TABLES_BY_SIZE};
+
+    #[test]
+    fn table_qualities_are_the_measured_ones_at_85_and_stay_100_at_100() {
+        let at = |quality| TABLES_BY_SIZE.map(|(_, _, factor)| scaled_quality(quality, factor));
+        assert_eq!(at(85), [60, 65, 75]);
+        assert_eq!(at(100), [100; 3]);
+        assert_eq!(at(1), [1; 3]);
+    }
+
+    #[test]
+    fn scaled_qualities_never_fall_as_the_setting_rises() {
+        for (_, _, factor) in TABLES_BY_SIZE {
+            let qualities: Vec<u8> = (1..=100).map(|q| scaled_quality(q, factor)).collect();
+            assert!(qualities.windows(2).all(|w| w[0] <= w[1]), "{qualities:?}");
+            assert!(qualities.iter().zip(1..).all(|(&s, q)| s <= q));
+        }
+    }
 }
