@@ -64,7 +64,7 @@ fn scaled_quality(quality: u8, (num, den): (u32, u32)) -> u8 {
     };
     let scaled = (scale * num + den / 2) / den;
     let scaled_quality = if scaled <= 100 {
-        (200 - scaled + 1) / 2
+        (200 - scaled).div_ceil(2)
     } else {
         (5000 + scaled / 2) / scaled
     };
