@@ -119,7 +119,7 @@ def main():
     # Memory: each scenario on a fresh server, so VmHWM is the peak of the whole server life.
     dragonfly = CORPUS / "photos/dragonfly-4224x3168.jpg"
     big = ["--max-upload-bytes", str(32 << 20)]
-    # The binary sets glibc's arena count and mmap threshold itself (src/main.rs), which
+    # The binary sets glibc's arena count and mmap threshold itself (src/allocator.rs), which
     # overrides MALLOC_* environment variables; to compare allocator settings, change them there.
     scenarios = [
         (f"{largest.name}, uploads up to 32 MiB (accepted)", big, [largest], None),

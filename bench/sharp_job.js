@@ -25,19 +25,33 @@ sharp.cache(false); // no operation cache: every run does all the work
 // "webp", a WebP of every square too, as portrait makes them at upload.
 // JPEG settings of an output of `pixels` pixels: `mozjpeg: true` (trellis, deringing,
 // progressive with optimised scans, table 3), portrait's own (baseline, optimised Huffman tables,
-// mozjpeg's tables, trellis and deringing up to TRELLIS_MAX_PIXELS as in
+// mozjpeg's table and quality by size, trellis and deringing up to TRELLIS_MAX_PIXELS, as in
 // crates/imaging/src/encode.rs) or sharp's plain defaults.
 const TRELLIS_MAX_PIXELS = 300 * 300;
+// TABLES_BY_SIZE of encode.rs: [largest pixels, mozjpeg table, factor on libjpeg's scaling].
+const TABLES_BY_SIZE = [
+  [150 * 150, 1, 8 / 3],
+  [TRELLIS_MAX_PIXELS, 1, 7 / 3],
+  [Infinity, 8, 5 / 3],
+];
+// encode.rs's scaled_quality: the quality whose libjpeg scaling is `quality`'s times `factor`.
+function scaledQuality(quality, factor) {
+  const scale = quality < 50 ? Math.floor(5000 / quality) : 200 - 2 * quality;
+  const scaled = Math.round(scale * factor);
+  const q = scaled <= 100 ? Math.ceil((200 - scaled) / 2) : Math.round(5000 / scaled);
+  return Math.min(100, Math.max(1, q));
+}
 function jpegOptions(req, pixels) {
   switch (req.jpeg) {
     case 'mozjpeg':
       return { quality: req.quality, mozjpeg: true };
     case 'portrait': {
       const trellis = pixels <= TRELLIS_MAX_PIXELS;
+      const [, table, factor] = TABLES_BY_SIZE.find(([most]) => pixels <= most);
       return {
-        quality: req.quality,
+        quality: scaledQuality(req.quality, factor),
         optimiseCoding: true,
-        quantisationTable: 3,
+        quantisationTable: table,
         trellisQuantisation: trellis,
         overshootDeringing: trellis,
       };
