@@ -38,9 +38,9 @@ pub fn tune() {
 /// glibc's allocator for everything below [`LARGE_BYTES`]; recycled mappings above it.
 pub struct PhotoAllocator;
 
+// SAFETY: small allocations are forwarded to `System` with the caller's own arguments; large
+// ones are whole mappings that `linux` hands out and takes back whole (see there).
 #[allow(unsafe_code)] // an allocator is unsafe by definition
-                      // SAFETY: small allocations are forwarded to `System` with the caller's own arguments; large
-                      // ones are whole mappings that `linux` hands out and takes back whole (see there).
 unsafe impl GlobalAlloc for PhotoAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         #[cfg(target_os = "linux")]
@@ -74,7 +74,7 @@ unsafe impl GlobalAlloc for PhotoAllocator {
             };
             match (linux::is_large(layout), linux::is_large(new_layout)) {
                 (false, false) => {}
-                (true, true) => return linux::grow_or_keep(ptr, new_size),
+                (true, true) => return linux::reallocate(ptr, new_size),
                 _ => {
                     let moved = self.alloc(new_layout);
                     if !moved.is_null() {
@@ -176,7 +176,7 @@ mod linux {
         }
 
         /// Records that a live mapping changed length (moved by `mremap`, or never mapped).
-        pub fn resize(&mut self, from: usize, to: usize) {
+        pub fn relength(&mut self, from: usize, to: usize) {
             self.mapped = self.mapped - from + to;
         }
 
@@ -205,7 +205,8 @@ mod linux {
         };
         let recycled = bin().take(len);
         if let Some(mapping) = recycled {
-            let data = hand_out(mapping);
+            // SAFETY: taken out of the bin, so ours alone.
+            let data = unsafe { hand_out(mapping) };
             if zeroed {
                 // SAFETY: the mapping holds `size` bytes after its header page.
                 unsafe { std::ptr::write_bytes(data, 0, size) };
@@ -226,17 +227,20 @@ mod linux {
             )
         };
         if start == libc::MAP_FAILED {
-            bin().resize(len, 0);
+            bin().relength(len, 0);
             return std::ptr::null_mut();
         }
-        hand_out(Mapping {
-            start: start as usize,
-            len,
-        })
+        // SAFETY: just mapped.
+        unsafe {
+            hand_out(Mapping {
+                start: start as usize,
+                len,
+            })
+        }
     }
 
     /// # Safety
-    /// `data` came from [`alloc`] or [`grow_or_keep`] and is not used again.
+    /// `data` came from [`alloc`] or [`reallocate`] and is not used again.
     pub unsafe fn dealloc(data: *mut u8) {
         // SAFETY: as the caller promises, `data` follows the header page of one of our mappings.
         let mapping = unsafe { taken_back(data) };
@@ -248,16 +252,16 @@ mod linux {
 
     /// # Safety
     /// As [`dealloc`] for `data`; `new_size` ≥ [`LARGE_BYTES`].
-    pub unsafe fn grow_or_keep(data: *mut u8, new_size: usize) -> *mut u8 {
+    pub unsafe fn reallocate(data: *mut u8, new_size: usize) -> *mut u8 {
         // SAFETY: as the caller promises, `data` follows the header page of one of our mappings.
         let mapping = unsafe { taken_back(data) };
         let Some(len) = mapping_len(new_size) else {
             return std::ptr::null_mut();
         };
-        if len <= mapping.len {
-            return hand_out(mapping);
+        if len == mapping.len {
+            return data;
         }
-        // SAFETY: the whole mapping moves (or grows) as one; its contents come along.
+        // SAFETY: the whole mapping grows, shrinks or moves as one; its contents come along.
         let start = unsafe {
             libc::mremap(
                 mapping.start as *mut libc::c_void,
@@ -268,18 +272,23 @@ mod linux {
         };
         if start == libc::MAP_FAILED {
             // The old mapping is untouched and still the caller's.
-            hand_out(mapping);
             return std::ptr::null_mut();
         }
-        bin().resize(mapping.len, len);
-        hand_out(Mapping {
-            start: start as usize,
-            len,
-        })
+        bin().relength(mapping.len, len);
+        // SAFETY: the mapping as `mremap` left it, still the caller's alone.
+        unsafe {
+            hand_out(Mapping {
+                start: start as usize,
+                len,
+            })
+        }
     }
 
     /// Writes the mapping's length into its header page and returns the caller's bytes.
-    fn hand_out(mapping: Mapping) -> *mut u8 {
+    ///
+    /// # Safety
+    /// `mapping` is a live mapping of ours that nobody else holds.
+    unsafe fn hand_out(mapping: Mapping) -> *mut u8 {
         let header = mapping.start as *mut usize;
         // SAFETY: the header page is ours, writable and aligned for a usize.
         unsafe { header.write(mapping.len) };
@@ -405,7 +414,12 @@ mod linux {
                 assert!(std::slice::from_raw_parts(grown, size)
                     .iter()
                     .all(|&b| b == 0xA5));
-                let shrunk = PhotoAllocator.realloc(grown, layout(3 * size), 1000);
+                let smaller = PhotoAllocator.realloc(grown, layout(3 * size), 2 * size);
+                assert!(!smaller.is_null());
+                assert!(std::slice::from_raw_parts(smaller, size)
+                    .iter()
+                    .all(|&b| b == 0xA5));
+                let shrunk = PhotoAllocator.realloc(smaller, layout(2 * size), 1000);
                 assert!(!shrunk.is_null());
                 assert!(std::slice::from_raw_parts(shrunk, 1000)
                     .iter()
