@@ -42,11 +42,11 @@ pub(crate) const TRELLIS_MAX_PIXELS: u64 = 300 * 300;
 /// Quantisation tables by rendition size: (largest size in pixels, mozjpeg table, factor on
 /// libjpeg's quality scaling as a fraction). With it each size scores about as it did with
 /// Robidoux's tables at `jpeg_quality` (at 85, where the factors give 60, 65 and 75, a median
-/// SSIMULACRA 0.89-1.04x of before per size) for 0.83-0.99x the bytes: at equal SSIMULACRA the flat table needs
-/// 0.80-0.83x libjpeg-turbo's bytes on the trellised squares (Robidoux's 0.89-0.97x;
-/// butteraugli agrees, 5-12 % fewer bytes), and Peterson, Ahumada and Watson's 0.92-0.95x on
-/// the 648 and Full, where the flat table did less well (BENCHMARKS.md, "Quantisation tables
-/// by size"). Scaling rather than an offset keeps quality 100 at 100.
+/// SSIMULACRA 0.89-1.04x of before per size) for 0.83-0.99x the bytes: at equal SSIMULACRA the
+/// flat table needs 0.80-0.83x libjpeg-turbo's bytes on the trellised squares (Robidoux's
+/// 0.89-0.97x; butteraugli agrees, 5-12 % fewer bytes), and Peterson, Ahumada and Watson's
+/// 0.92-0.95x on the 648 and Full, where the flat table did less well (BENCHMARKS.md,
+/// "Quantisation tables by size"). Scaling rather than an offset keeps quality 100 at 100.
 const TABLES_BY_SIZE: [(u64, QuantTableIdx, (u32, u32)); 3] = [
     (150 * 150, QuantTableIdx::Flat, (8, 3)),
     (TRELLIS_MAX_PIXELS, QuantTableIdx::Flat, (7, 3)),
