@@ -14,13 +14,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from common import CLK_TCK, UPLOAD_FLAGS, Server, add_binary_options, binaries, build, upload_run
-
-
-def counters(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    # fields[0] is field 3 (state): minflt is field 10, utime and stime 14 and 15.
-    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK, int(fields[7])
+from common import UPLOAD_FLAGS, Server, add_binary_options, binaries, build, upload_run
 
 
 def main():
@@ -41,10 +35,10 @@ def main():
                     upload_run(server, bench, [photo], 1, 600, uploads=2)
                     best = None
                     for _ in range(args.windows):
-                        before = counters(server.pid)
+                        before = server.cpu_and_faults()
                         upload_run(server, bench, [photo], 1, 600, reset=False, uploads=args.uploads)
                         user, system, faults = (
-                            (b - a) / args.uploads for a, b in zip(before, counters(server.pid)))
+                            (b - a) / args.uploads for a, b in zip(before, server.cpu_and_faults()))
                         if best is None or user + system < best[0] + best[1]:
                             best = (user, system, faults)
                     user, system, faults = best

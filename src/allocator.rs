@@ -203,8 +203,9 @@ mod linux {
         let Some(len) = mapping_len(size) else {
             return std::ptr::null_mut();
         };
-        let recycled = bin().take(len);
-        if let Some(mapping) = recycled {
+        let mut kept = bin();
+        if let Some(mapping) = kept.take(len) {
+            drop(kept);
             // SAFETY: taken out of the bin, so ours alone.
             let data = unsafe { hand_out(mapping) };
             if zeroed {
@@ -213,7 +214,8 @@ mod linux {
             }
             return data;
         }
-        let evicted = bin().admit_fresh(len);
+        let evicted = kept.admit_fresh(len);
+        drop(kept);
         evicted.into_iter().flatten().for_each(unmap);
         // SAFETY: a fresh private anonymous mapping; nothing else refers to it.
         let start = unsafe {
