@@ -24,8 +24,14 @@ pub struct RowData {
 pub trait Worker {
     fn start(&mut self, row_data: RowData) -> Result<()>;
     fn append_row(&mut self, row: (usize, Vec<i16>)) -> Result<()>;
+    /// `append_row` of coefficients that stay where they are (a progressive frame's); the
+    /// worker on the calling thread reads them in place instead of taking a copy.
+    fn append_row_slice(&mut self, index: usize, row: &[i16]) -> Result<()> {
+        self.append_row((index, row.to_vec()))
+    }
     fn get_result(&mut self, index: usize) -> Result<Vec<u8>>;
     /// Default implementation for spawning multiple tasks.
+    #[allow(dead_code)] // portrait: decodes call `append_row_slice` instead
     fn append_rows(&mut self, row: &mut dyn Iterator<Item = (usize, Vec<i16>)>) -> Result<()> {
         for item in row {
             self.append_row(item)?;
