@@ -348,10 +348,7 @@ impl SymbolCounter {
         // Count AC symbols. portrait: over a mask of the non-zero coefficients in zigzag
         // order (built without branches), rather than a branch per coefficient; the same
         // symbols in the same order.
-        let mut nonzero = 0u64;
-        for (k, &zigzag_idx) in JPEG_NATURAL_ORDER.iter().enumerate().skip(1) {
-            nonzero |= u64::from(block[zigzag_idx] != 0) << k;
-        }
+        let mut nonzero = zigzag_non_zero_mask(block) & !1;
         let mut next = 1usize;
         while nonzero != 0 {
             let k = nonzero.trailing_zeros() as usize;
@@ -372,6 +369,56 @@ impl SymbolCounter {
             ac_counter.count(0x00); // EOB
         }
     }
+}
+
+/// portrait: bit `k` set when the coefficient at zigzag position `k` is not zero. The 0/1
+/// flags of all 64 coefficients are one vector comparison; each natural-order row's 8 flags
+/// are gathered into one byte by a multiplication (each flag lands on its own bit, without
+/// carries), and [`ZIGZAG_BITS`] moves that row's bits to their zigzag positions.
+#[inline]
+pub(crate) fn zigzag_non_zero_mask(block: &[i16; DCTSIZE2]) -> u64 {
+    let mut flags = [0u8; DCTSIZE2];
+    for (flag, &value) in flags.iter_mut().zip(block) {
+        *flag = u8::from(value != 0);
+    }
+    let mut mask = 0u64;
+    for (row, bits) in flags.chunks_exact(8).zip(&ZIGZAG_BITS) {
+        let mut row_flags = [0u8; 8];
+        row_flags.copy_from_slice(row);
+        let row_mask = u64::from_le_bytes(row_flags).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        mask |= bits[row_mask as usize];
+    }
+    mask
+}
+
+/// `ZIGZAG_BITS[r][m]`: the zigzag-order bits of natural-order row `r` whose non-zero columns
+/// are the bits of `m`.
+static ZIGZAG_BITS: [[u64; 256]; 8] = zigzag_bits();
+
+const fn zigzag_bits() -> [[u64; 256]; 8] {
+    let mut zigzag_of = [0usize; DCTSIZE2];
+    let mut k = 0;
+    while k < DCTSIZE2 {
+        zigzag_of[JPEG_NATURAL_ORDER[k]] = k;
+        k += 1;
+    }
+    let mut table = [[0u64; 256]; 8];
+    let mut row = 0;
+    while row < 8 {
+        let mut m = 0;
+        while m < 256 {
+            let mut column = 0;
+            while column < 8 {
+                if m & (1 << column) != 0 {
+                    table[row][m] |= 1u64 << zigzag_of[row * 8 + column];
+                }
+                column += 1;
+            }
+            m += 1;
+        }
+        row += 1;
+    }
+    table
 }
 
 // =============================================================================

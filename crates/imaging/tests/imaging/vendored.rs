@@ -5,6 +5,7 @@ use mozjpeg_rs::consts::JPEG_NATURAL_ORDER;
 use mozjpeg_rs::entropy::{jpeg_nbits, SymbolCounter};
 use mozjpeg_rs::huffman::FrequencyCounter;
 use mozjpeg_rs::quant::quantize_block_raw;
+use mozjpeg_rs::sample::downsample_h2v2_rows;
 use mozjpeg_rs::DCTSIZE2;
 
 use crate::common::XorShift;
@@ -48,6 +49,22 @@ fn count_with_branches(
     }
     if run > 0 {
         ac.count(0x00);
+    }
+}
+
+/// mozjpeg-rs 0.9.2's `downsample_h2v2_rows`: one output at a time, with the edge test.
+fn downsample_one_by_one(row0: &[u8], row1: &[u8], output: &mut [u8]) {
+    let mut bias = 1u16;
+    for (i, out) in output.iter_mut().enumerate().take(row0.len().div_ceil(2)) {
+        let idx = i * 2;
+        let (p00, p10) = (u16::from(row0[idx]), u16::from(row1[idx]));
+        let (p01, p11) = if idx + 1 < row0.len() {
+            (u16::from(row0[idx + 1]), u16::from(row1[idx + 1]))
+        } else {
+            (p00, p10)
+        };
+        *out = ((p00 + p01 + p10 + p11 + bias) >> 2) as u8;
+        bias ^= 3;
     }
 }
 
@@ -95,4 +112,23 @@ fn huffman_statistics_match_the_coefficient_by_coefficient_count() {
     assert_eq!(dc.counts, expected_dc.counts);
     assert_eq!(ac.counts, expected_ac.counts);
     assert!(ac.counts[0xF0] > 0 && ac.counts[0x00] > 0);
+}
+
+#[test]
+fn chroma_downsampling_matches_the_one_by_one_loop() {
+    let mut random = XorShift(0x2545_F491_4F6C_DD1D);
+    // Every row length up to a few chunks of 32 samples (odd ones end on the edge test), with
+    // random samples and with the extremes (sums of 0 and 1020 with either bias).
+    for len in 0..200usize {
+        for fill in [None, Some(0u8), Some(255u8)] {
+            let mut sample = || fill.unwrap_or_else(|| random.next() as u8);
+            let row0: Vec<u8> = (0..len).map(|_| sample()).collect();
+            let row1: Vec<u8> = (0..len).map(|_| sample()).collect();
+            let mut output = vec![7u8; len.div_ceil(2) + 2];
+            let mut expected = output.clone();
+            downsample_h2v2_rows(&row0, &row1, &mut output);
+            downsample_one_by_one(&row0, &row1, &mut expected);
+            assert_eq!(output, expected, "{len} samples, fill {fill:?}");
+        }
+    }
 }
