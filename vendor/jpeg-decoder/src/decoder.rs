@@ -8,7 +8,7 @@ use crate::parser::{
 };
 use crate::read_u8;
 use crate::upsampler::Upsampler;
-use crate::worker::{compute_image_parallel, PreferWorkerKind, RowData, Worker, WorkerScope};
+use crate::worker::{compute_image_parallel, RowData, Worker, WorkerScope};
 use alloc::borrow::ToOwned;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -240,16 +240,6 @@ impl<R: Read> Decoder<R> {
         Some(data)
     }
 
-    /// Heuristic to avoid starting thread, synchronization if we expect a small amount of
-    /// parallelism to be utilized.
-    fn select_worker(frame: &FrameInfo, worker_preference: PreferWorkerKind) -> PreferWorkerKind {
-        // portrait: always on the calling thread. A server decodes many photos at once on a
-        // bounded pool; a thread per component on top of that only adds the rows' copies,
-        // the channels and the thread starts to every decode's CPU.
-        let _ = (frame, worker_preference);
-        PreferWorkerKind::Immediate
-    }
-
     /// Tries to read metadata from the image without decoding it.
     ///
     /// If successful, the metadata can be obtained using the `info` method.
@@ -445,13 +435,9 @@ impl<R: Read> Decoder<R> {
                             }
                         }
 
-                        let preference =
-                            Self::select_worker(&frame, PreferWorkerKind::Multithreaded);
-
-                        let (marker, data) = worker_scope
-                            .get_or_init_worker(preference, |worker| {
-                                self.decode_scan(&frame, &scan, worker, &finished)
-                            })?;
+                        let (marker, data) = worker_scope.get_or_init_worker(|worker| {
+                            self.decode_scan(&frame, &scan, worker, &finished)
+                        })?;
 
                         if let Some(data) = data {
                             for (i, plane) in data
@@ -597,10 +583,7 @@ impl<R: Read> Decoder<R> {
             ));
         }
 
-        let frame = self.frame.as_ref().unwrap();
-        let preference = Self::select_worker(frame, PreferWorkerKind::Multithreaded);
-
-        worker_scope.get_or_init_worker(preference, |worker| {
+        worker_scope.get_or_init_worker(|worker| {
             self.decode_planes(worker, planes, planes_u16)
         })
     }

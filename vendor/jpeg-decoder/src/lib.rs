@@ -33,9 +33,6 @@
 extern crate alloc;
 extern crate core;
 
-#[cfg(feature = "rayon")]
-extern crate rayon;
-
 pub use decoder::{ColorTransform, Decoder, ImageInfo, PixelFormat};
 pub use error::{Error, UnsupportedFeature};
 pub use parser::CodingProcess;
