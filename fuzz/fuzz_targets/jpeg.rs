@@ -1,6 +1,6 @@
-//! The full-size JPEG path: portrait's frame checks (which keep zune-jpeg away from frames it
-//! mis-decodes and from files without an end marker), zune-jpeg behind them, and jpeg-decoder
-//! on the same bytes. Inputs that do not start with SOI get one put in front.
+//! The JPEG path: portrait's frame checks (which keep zune-jpeg away from frames it
+//! mis-decodes and from files without an end marker), zune-jpeg behind them at full size and
+//! shrunk by 2, 4 and 8, and jpeg-decoder on the same bytes at the same scales. Inputs that do not start with SOI get one put in front.
 //! Beyond "no panic outside the decoders": when both decoders accept a file they agree on its
 //! size, and the file goes through `process` like the other format targets.
 #![no_main]
@@ -23,9 +23,11 @@ fuzz_target!(init: common::install_panic_policy(), |data: &[u8]| {
         max_side: 4096,
         ..Limits::default()
     };
-    let each = jpeg_each_way(&bytes, &limits);
-    if let (Some(Ok(zune)), Ok(reference)) = (&each.zune, &each.jpeg_decoder) {
-        assert_eq!(zune.dimensions(), reference.dimensions(), "the decoders disagree on the size");
+    for scale in [1, 2, 4, 8] {
+        let each = jpeg_each_way(&bytes, &limits, scale);
+        if let (Some(Ok(zune)), Ok(reference)) = (&each.zune, &each.jpeg_decoder) {
+            assert_eq!(zune.dimensions(), reference.dimensions(), "the decoders disagree on the size");
+        }
     }
     let _ = rendered::check(&bytes, &[Format::Jpeg]);
 });

@@ -1,7 +1,7 @@
-//! Decoding to 8-bit sRGB RGB. JPEGs that must be shrunk go through `jpeg-decoder`, which
-//! shrinks in the DCT domain while decoding (much faster and smaller than decoding at full
-//! size and resizing); those decoded at full size through the faster `zune-jpeg`; everything
-//! else through the `image` crate.
+//! Decoding to 8-bit sRGB RGB. JPEGs go through `zune-jpeg`, shrunk in the DCT domain while
+//! decoding where the output allows (much faster and smaller than decoding at full size and
+//! resizing), and the frames it does not take (grey, CMYK, rare sampling factors) through
+//! `jpeg-decoder`, which shrinks the same way; everything else through the `image` crate.
 //! Colour conversion ([`colour`]) happens here, on the decoded samples: at the reduced
 //! size, and before 16-bit samples are reduced to 8 bits.
 
@@ -132,9 +132,8 @@ fn without(bytes: &[u8], cuts: &[std::ops::Range<usize>]) -> Vec<u8> {
     out
 }
 
-/// A JPEG by the fastest decoder that takes it: zune-jpeg for full-size decodes of the frames it
-/// decodes right, jpeg-decoder for the rest (it shrinks while decoding, takes every frame, and
-/// names what is wrong with a broken file).
+/// A JPEG by the fastest decoder that takes it: zune-jpeg for the frames it decodes right,
+/// jpeg-decoder for the rest (it takes every frame and names what is wrong with a broken file).
 fn decode_jpeg_any(
     bytes: &[u8],
     header: &Header,
@@ -143,8 +142,8 @@ fn decode_jpeg_any(
     embedded: Option<&Embedded>,
 ) -> Result<(RgbImage, Decoder), ImageError> {
     let (width, height) = (header.probe.width, header.probe.height);
-    if scale == 1 && zune_takes(bytes, header) {
-        if let Some(image) = decode_jpeg_full(bytes, width, height, limits, embedded)? {
+    if zune_takes(bytes, header) {
+        if let Some(image) = decode_jpeg_zune(bytes, width, height, scale, limits, embedded)? {
             return Ok((image, Decoder::ZuneJpeg));
         }
     }
@@ -171,12 +170,14 @@ fn complete(bytes: &[u8], frame: &JpegFrame) -> bool {
     data.windows(2).rev().any(|w| w == [0xFF, 0xD9])
 }
 
-/// Decodes a JPEG at full size with `zune-jpeg` (in 0.5–0.9× `jpeg-decoder`'s time on the
-/// corpus), or says `None` when its frame is not YCbCr, for `jpeg-decoder` to take.
-fn decode_jpeg_full(
+/// Decodes a JPEG with `zune-jpeg` (in 0.5–0.9× `jpeg-decoder`'s time on the corpus at full
+/// size), shrunk by `scale` in the DCT domain (our patch, `vendor/zune-jpeg/src/scaled.rs`), or
+/// says `None` when its frame is not YCbCr or cannot shrink that way, for `jpeg-decoder` to take.
+fn decode_jpeg_zune(
     bytes: &[u8],
     width: u32,
     height: u32,
+    scale: u32,
     limits: &Limits,
     embedded: Option<&Embedded>,
 ) -> Result<Option<RgbImage>, ImageError> {
@@ -190,7 +191,10 @@ fn decode_jpeg_full(
         .jpeg_set_out_colorspace(ColorSpace::RGB);
     let cursor = zune_jpeg::zune_core::bytestream::ZCursor::new(bytes);
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(cursor, options);
-    if decoder.decode_headers().is_err() || decoder.input_colorspace() != Some(ColorSpace::YCbCr) {
+    if decoder.decode_headers().is_err()
+        || decoder.input_colorspace() != Some(ColorSpace::YCbCr)
+        || !decoder.set_dct_scale(scale as usize)
+    {
         return Ok(None);
     }
     let size = decoder
@@ -199,6 +203,7 @@ fn decode_jpeg_full(
     if size != Some((width, height)) {
         return Err(ImageError::corrupt("decoded size differs from the header"));
     }
+    let (width, height) = (width.div_ceil(scale), height.div_ceil(scale));
     let mut data = decoder.decode().map_err(zune_error)?;
     if data.len() != width as usize * height as usize * 3 {
         return Err(ImageError::corrupt("JPEG decoder returned a short buffer"));
@@ -221,7 +226,7 @@ pub struct JpegEachWay {
 }
 
 #[cfg(feature = "testing")]
-pub(crate) fn jpeg_each_way(bytes: &[u8], limits: &Limits) -> JpegEachWay {
+pub(crate) fn jpeg_each_way(bytes: &[u8], limits: &Limits, scale: u32) -> JpegEachWay {
     let header = match crate::probe::read_header(bytes, limits, crate::Accepted::ALL) {
         Ok(header) if header.probe.format == Format::Jpeg => header,
         Ok(_) => {
@@ -239,11 +244,11 @@ pub(crate) fn jpeg_each_way(bytes: &[u8], limits: &Limits) -> JpegEachWay {
     };
     let (width, height) = (header.probe.width, header.probe.height);
     let zune = zune_takes(bytes, &header)
-        .then(|| decode_jpeg_full(bytes, width, height, limits, None).transpose())
+        .then(|| decode_jpeg_zune(bytes, width, height, scale, limits, None).transpose())
         .flatten();
     JpegEachWay {
         zune,
-        jpeg_decoder: decode_jpeg(bytes, width, height, 1, limits, None),
+        jpeg_decoder: decode_jpeg(bytes, width, height, scale, limits, None),
     }
 }
 

@@ -296,10 +296,10 @@ mod tests {
     }
 }
 
-/// `bytes` decoded at full size both ways: by zune-jpeg (`None` when the pipeline would not
+/// `bytes` decoded shrunk by `scale` (1, 2, 4 or 8) both ways: by zune-jpeg (`None` when the pipeline would not
 /// give it this file) and by jpeg-decoder, for the tests and the `jpeg` fuzz target.
-pub fn jpeg_each_way(bytes: &[u8], limits: &Limits) -> JpegEachWay {
-    crate::decode::jpeg_each_way(bytes, limits)
+pub fn jpeg_each_way(bytes: &[u8], limits: &Limits, scale: u32) -> JpegEachWay {
+    crate::decode::jpeg_each_way(bytes, limits, scale)
 }
 
 pub use crate::decode::JpegEachWay;

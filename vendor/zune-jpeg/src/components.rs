@@ -76,7 +76,9 @@ pub(crate) struct Components {
     pub y: usize,
     pub sample_ratio: SampleRatios,
     // a very annoying bug
-    pub fix_an_annoying_bug: usize
+    pub fix_an_annoying_bug: usize,
+    /// Width and height of one block at the output scale of a scaled decode (`scaled.rs`)
+    pub scaled_block: (usize, usize)
 }
 
 impl Components {
@@ -174,7 +176,8 @@ impl Components {
             y: 0,
             w2: 0,
             sample_ratio: SampleRatios::None,
-            fix_an_annoying_bug: 1
+            fix_an_annoying_bug: 1,
+            scaled_block: (8, 8)
         })
     }
     /// Setup space for upsampling

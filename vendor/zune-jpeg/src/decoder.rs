@@ -157,6 +157,8 @@ pub struct JpegDecoder<T> {
     pub(crate) coeff:    usize, // Solves some weird bug :)
     /// Extended XMP segments
     pub(crate) extended_xmp_segments: Vec<ExtendedXmpSegment>,
+    /// Shrink factor of a decode scaled in the DCT domain (portrait patch, `scaled.rs`); 1 = full size
+    pub(crate) dct_scale: usize,
 }
 
 impl<T> JpegDecoder<T>
@@ -203,6 +205,7 @@ where
             is_mjpeg:          false,
             coeff:             1,
             extended_xmp_segments: vec![],
+            dct_scale:         1,
         }
     }
     /// Decode a buffer already in memory
@@ -264,11 +267,12 @@ where
     #[must_use]
     pub fn output_buffer_size(&self) -> Option<usize> {
         return if self.headers_decoded {
-            Some(
-                usize::from(self.width())
-                    .checked_mul(usize::from(self.height()))?
-                    .checked_mul(self.options.jpeg_get_out_colorspace().num_components())?
-            )
+            {
+                let (width, height) = self.output_dimensions();
+                width
+                    .checked_mul(height)?
+                    .checked_mul(self.options.jpeg_get_out_colorspace().num_components())
+            }
         } else {
             None
         };

@@ -21,6 +21,7 @@ use crate::decoder::MAX_COMPONENTS;
 use crate::errors::DecodeErrors;
 use crate::marker::Marker;
 use crate::mcu_prog::get_marker;
+use crate::scaled::{block_position, idct_block};
 use crate::misc::{calculate_padded_width, setup_component_params};
 use crate::worker::{color_convert, upsample};
 use crate::JpegDecoder;
@@ -171,6 +172,12 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
         // (upsampled) pixels immediately after each MCU, for convenience we use each row of MCUS.
         // Otherwise, we must first wait until following SOS provide the remaining components.
         let all_components_in_first_scan = usize::from(self.num_scans) == self.components.len();
+        if self.is_scaled() {
+            if !all_components_in_first_scan {
+                return Err(DecodeErrors::FormatStatic("Scaled decoding needs every component in the first scan"));
+            }
+            self.setup_scaled()?;
+        }
         let mut progressive_mcus: [Vec<i16>; 4] = core::array::from_fn(|_| vec![]);
 
         if !all_components_in_first_scan {
@@ -248,7 +255,9 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
 
                 // process that width up until it's impossible. This is faster than allocation the
                 // full components, which we skipped earlier.
-                if all_components_in_first_scan {
+                if self.is_scaled() {
+                    self.post_process_scaled(pixels, i)?;
+                } else if all_components_in_first_scan {
                     self.post_process(
                         pixels,
                         i,
@@ -446,6 +455,7 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
         // most cache lines anyways even if we did a partial write with the exact length of the
         // coefficient data which was written into `tmp`.
         let mut clobber_more_than_4x4 = true;
+        let scaled_stride = if self.is_scaled() { self.scaled_stride() } else { 0 };
 
         // For non-interleaved scans (PROGRESSIVE=true), each scan contains a single component
         // and we iterate over that component's actual data unit count, not the interleaved MCU
@@ -569,6 +579,15 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
                             // tmp was only written partially, note that len is in ZigZag order.
                             clobber_more_than_4x4 = len > 10;
 
+                            if scaled_stride > 0 {
+                                let x = j * component.horizontal_sample + h_samp;
+                                let at = block_position(component.scaled_block, scaled_stride, x, v_samp);
+                                let out = channel.get_mut(at..).unwrap();
+                                idct_block(self.idct_func, tmp, out, scaled_stride, component.scaled_block);
+                                // the transform may leave any coefficient of `tmp` non-zero
+                                clobber_more_than_4x4 = true;
+                                continue;
+                            }
                             let idct_position = if PROGRESSIVE {
                                 // For non-interleaved, j indexes data units directly
                                 j * 8

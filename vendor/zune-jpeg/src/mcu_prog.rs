@@ -503,6 +503,9 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
         //
         //
 
+        if self.is_scaled() {
+            return self.finish_progressive_scaled(block, pixels);
+        }
         let mcu_height = if self.is_interleaved {
             self.mcu_y
         } else {
