@@ -14,7 +14,10 @@
 //! A face the dense grid finds usually leaves such windows on the sparse one too (on the
 //! labelled set, every time), and a photo without a face then costs the probe instead of
 //! the dense pass (on the corpus, no photo without people had such a window). The price: a
-//! small face that leaves evidence in neither is no longer looked for densely.
+//! small face that leaves evidence in neither is no longer looked for densely. And [`FINE`]
+//! searches only the parts of the copy around the evidence ([`detect_around`]), unless they
+//! cover most of it: a stray window on a photo without people then costs a few small
+//! searches, not a dense pass over the whole copy.
 //!
 //! rustface indexes its buffers with unchecked pointer arithmetic and subtracts `u32`s that
 //! underflow when a pyramid level is narrower than its 40 px window, so its input is guarded
@@ -101,10 +104,130 @@ fn model() -> Option<&'static Model> {
 /// Windows of at least the pass's threshold in `copy`, in its pixels, surest first (at most
 /// [`MAX_FACES`]).
 pub(crate) fn detect(copy: &Small, pass: Pass) -> Vec<FaceBox> {
-    let (w, h) = (copy.width, copy.height);
+    detect_in(&copy.grey, copy.width, copy.height, pass)
+}
+
+/// [`detect`] only in the parts of `copy` within [`AROUND`] pixels of an `evidence` window
+/// (in the copy's pixels), or in all of it when those parts cover most of it: [`FINE`] looks
+/// for faces of at most 50 px, so a face that overlaps an evidence window lies in its part.
+pub(crate) fn detect_around(copy: &Small, pass: Pass, evidence: &[FaceBox]) -> Vec<FaceBox> {
+    let parts = parts_around(evidence, copy.width, copy.height);
+    let area: u64 = parts
+        .iter()
+        .map(|r| u64::from(r.width) * u64::from(r.height))
+        .sum();
+    if area * 2 > u64::from(copy.width) * u64::from(copy.height) {
+        return detect(copy, pass);
+    }
+    let mut faces = Vec::new();
+    for part in parts {
+        let grey: Vec<u8> = copy
+            .grey
+            .chunks_exact(copy.width as usize)
+            .skip(part.y as usize)
+            .take(part.height as usize)
+            .flat_map(|row| &row[part.x as usize..(part.x + part.width) as usize])
+            .copied()
+            .collect();
+        faces.extend(
+            detect_in(&grey, part.width, part.height, pass)
+                .into_iter()
+                .map(|f| FaceBox {
+                    x: f.x + f64::from(part.x),
+                    y: f.y + f64::from(part.y),
+                    ..f
+                }),
+        );
+    }
+    surest_first(&mut faces);
+    faces
+}
+
+/// How far around an evidence window [`detect_around`] looks: [`FINE`]'s largest face.
+const AROUND: u32 = 50;
+
+/// A rectangle of a copy, in its pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Part {
+    x: u32,
+    y: u32,
+    width: u32,
+    height: u32,
+}
+
+impl Part {
+    fn right(&self) -> u32 {
+        self.x + self.width
+    }
+    fn bottom(&self) -> u32 {
+        self.y + self.height
+    }
+    fn overlaps(&self, other: &Part) -> bool {
+        self.x < other.right()
+            && other.x < self.right()
+            && self.y < other.bottom()
+            && other.y < self.bottom()
+    }
+    fn union(&self, other: &Part) -> Part {
+        let (x, y) = (self.x.min(other.x), self.y.min(other.y));
+        Part {
+            x,
+            y,
+            width: self.right().max(other.right()) - x,
+            height: self.bottom().max(other.bottom()) - y,
+        }
+    }
+}
+
+/// Each window grown by [`AROUND`] on every side and to at least [`MIN_SIDE`], kept inside
+/// the `width` × `height` copy, and overlapping ones merged, so no pixel is searched twice.
+fn parts_around(windows: &[FaceBox], width: u32, height: u32) -> Vec<Part> {
+    // One side of a part: from `start` for `length` pixels, grown, at least MIN_SIDE long
+    // where the copy allows, inside 0..limit.
+    let span = |start: f64, length: f64, limit: u32| -> (u32, u32) {
+        let grow = f64::from(AROUND);
+        let from = (start - grow).clamp(0.0, f64::from(limit)) as u32;
+        let to = ((start + length + grow).clamp(0.0, f64::from(limit)) as u32).max(from);
+        let short = MIN_SIDE.saturating_sub(to - from);
+        let to = (to + short).min(limit);
+        let from = from.saturating_sub(MIN_SIDE.saturating_sub(to - from));
+        (from, to - from)
+    };
+    let mut parts: Vec<Part> = windows
+        .iter()
+        .map(|w| {
+            let (x, width) = span(w.x, w.size, width);
+            let (y, height) = span(w.y, w.size, height);
+            Part {
+                x,
+                y,
+                width,
+                height,
+            }
+        })
+        .collect();
+    // Merge until no two overlap (a merge can make a part overlap one it did not before).
+    let mut merged = true;
+    while merged {
+        merged = false;
+        'outer: for i in 0..parts.len() {
+            for j in i + 1..parts.len() {
+                if parts[i].overlaps(&parts[j]) {
+                    parts[i] = parts[i].union(&parts[j]);
+                    parts.swap_remove(j);
+                    merged = true;
+                    break 'outer;
+                }
+            }
+        }
+    }
+    parts
+}
+
+fn detect_in(grey: &[u8], w: u32, h: u32, pass: Pass) -> Vec<FaceBox> {
     if w.min(h) < MIN_SIDE
         || u64::from(w) * u64::from(h) > super::small::FINE_MAX_PIXELS
-        || copy.grey.len() as u64 != u64::from(w) * u64::from(h)
+        || grey.len() as u64 != u64::from(w) * u64::from(h)
     {
         return Vec::new();
     }
@@ -119,7 +242,7 @@ pub(crate) fn detect(copy: &Small, pass: Pass) -> Vec<FaceBox> {
         detector.set_score_thresh(pass.threshold);
         detector.set_pyramid_scale_factor(PYRAMID_STEP);
         detector.set_slide_window_step(pass.step, pass.step);
-        detector.detect(&ImageData::new(&copy.grey, w, h))
+        detector.detect(&ImageData::new(grey, w, h))
     }));
     let Ok(found) = found else {
         return Vec::new();
@@ -143,7 +266,13 @@ pub(crate) fn detect(copy: &Small, pass: Pass) -> Vec<FaceBox> {
             })
         })
         .collect();
-    // Surest first; ties by position so the order never depends on the detector's.
+    surest_first(&mut faces);
+    faces
+}
+
+/// Surest first, ties by position so the order never depends on the detector's; at most
+/// [`MAX_FACES`].
+fn surest_first(faces: &mut Vec<FaceBox>) {
     faces.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
@@ -151,5 +280,66 @@ pub(crate) fn detect(copy: &Small, pass: Pass) -> Vec<FaceBox> {
             .then(a.x.total_cmp(&b.x))
     });
     faces.truncate(MAX_FACES);
-    faces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(x: f64, y: f64, size: f64) -> FaceBox {
+        FaceBox {
+            x,
+            y,
+            size,
+            score: 1.0,
+        }
+    }
+
+    #[test]
+    fn parts_grow_around_windows_and_stay_inside() {
+        let parts = parts_around(&[window(100.0, 100.0, 40.0)], 640, 480);
+        let grown = Part {
+            x: 50,
+            y: 50,
+            width: 140,
+            height: 140,
+        };
+        assert_eq!(parts, vec![grown]);
+        // At a corner: clipped, then grown back to the smallest searchable side inside.
+        let parts = parts_around(&[window(0.0, 470.0, 4.0)], 640, 480);
+        assert_eq!(
+            parts,
+            vec![Part {
+                x: 0,
+                y: 420,
+                width: 54,
+                height: 60,
+            }]
+        );
+        let tiny = parts_around(&[window(0.0, 0.0, 1.0)], 30, 30);
+        assert!(tiny.iter().all(|p| p.right() <= 30 && p.bottom() <= 30));
+    }
+
+    #[test]
+    fn overlapping_parts_merge_until_none_overlap() {
+        // a overlaps b, and the union of a and b overlaps c, which a alone does not.
+        let windows = [
+            window(100.0, 100.0, 40.0),
+            window(200.0, 100.0, 40.0),
+            window(330.0, 150.0, 40.0),
+            window(500.0, 400.0, 20.0),
+        ];
+        let parts = parts_around(&windows, 640, 480);
+        assert_eq!(parts.len(), 2, "{parts:?}");
+        for (i, a) in parts.iter().enumerate() {
+            for b in &parts[i + 1..] {
+                assert!(!a.overlaps(b), "{a:?} {b:?}");
+            }
+        }
+        let covering = parts
+            .iter()
+            .find(|p| p.x == 50)
+            .expect("first three merged");
+        assert_eq!((covering.right(), covering.bottom()), (420, 240));
+    }
 }

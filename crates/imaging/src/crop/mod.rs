@@ -152,9 +152,16 @@ pub fn default_square(rgb: &[u8], width: u32, height: u32) -> DefaultSquare {
         if let Some(fine) = small::Small::new(rgb, width, height, small::FINE_MAX_PIXELS)
             .filter(|fine| fine.width > copy.width)
         {
-            // The dense pass only on evidence of a face (see `faces`).
-            if !weak.is_empty() || !faces::detect(&fine, faces::PROBE).is_empty() {
-                found = faces::detect(&fine, faces::FINE)
+            // The dense pass only on evidence of a face, and only around it (see `faces`).
+            let evidence: Vec<FaceBox> = if weak.is_empty() {
+                faces::detect(&fine, faces::PROBE)
+            } else {
+                weak.iter()
+                    .map(|f| fine.from_source(&copy.to_source(f)))
+                    .collect()
+            };
+            if !evidence.is_empty() {
+                found = faces::detect_around(&fine, faces::FINE, &evidence)
                     .iter()
                     .map(|f| fine.to_source(f))
                     .collect();

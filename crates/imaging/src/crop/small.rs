@@ -87,6 +87,16 @@ impl Small {
         }
     }
 
+    /// A box in source pixels, in the copy's.
+    pub(crate) fn from_source(&self, face: &FaceBox) -> FaceBox {
+        FaceBox {
+            x: face.x / self.scale_x,
+            y: face.y / self.scale_y,
+            size: face.size / self.scale_x.min(self.scale_y),
+            score: face.score,
+        }
+    }
+
     /// An offset along the long side of the copy, in source pixels.
     pub(crate) fn offset_to_source(&self, offset: u32, wide: bool) -> u32 {
         let scale = if wide { self.scale_x } else { self.scale_y };
