@@ -157,7 +157,7 @@ pub fn default_square(rgb: &[u8], width: u32, height: u32) -> DefaultSquare {
                 faces::detect(&fine, faces::PROBE)
             } else {
                 weak.iter()
-                    .map(|f| fine.from_source(&copy.to_source(f)))
+                    .map(|f| fine.source_to_copy(&copy.to_source(f)))
                     .collect()
             };
             if !evidence.is_empty() {

@@ -88,7 +88,7 @@ impl Small {
     }
 
     /// A box in source pixels, in the copy's.
-    pub(crate) fn from_source(&self, face: &FaceBox) -> FaceBox {
+    pub(crate) fn source_to_copy(&self, face: &FaceBox) -> FaceBox {
         FaceBox {
             x: face.x / self.scale_x,
             y: face.y / self.scale_y,
