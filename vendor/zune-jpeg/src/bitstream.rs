@@ -640,6 +640,7 @@ impl BitStream {
         let (mut symbol, mut r);
 
         if self.eob_run == 0 {
+            let non_zero = zigzag_non_zero_mask(block);
             'no_eob: loop {
                 // Decode a coefficient from the bit stream
                 self.refill(reader)?;
@@ -680,40 +681,39 @@ impl BitStream {
                 // A correction bit is 1 if the absolute value of the coefficient must be increased
 
                 if k <= self.spec_end {
-                    'advance_nonzero: loop {
-                        let coefficient = &mut block[UN_ZIGZAG[k as usize & 63] & 63];
-
-                        if *coefficient != 0 {
-                            if self.bits_left < 1 {
-                                self.refill(reader)?;
-                                if self.bits_left < 1 && self.marker.is_some() {
-                                    return Err(DecodeErrors::Format(
-                                        "Marker found where not expected in refine bit".to_string()
-                                    ));
-                                }
-                            }
-                            if self.get_bit() == 1 && (*coefficient & bit) == 0 {
-                                if *coefficient > 0 {
-                                    *coefficient = coefficient.wrapping_add(bit);
-                                } else {
-                                    *coefficient = coefficient.wrapping_sub(bit);
-                                }
-                            }
-                        } else {
-                            r -= 1;
-
-                            if r < 0 {
-                                // reached target zero coefficient.
-                                break 'advance_nonzero;
-                            }
-                        };
-
-                        if k == self.spec_end {
-                            break 'advance_nonzero;
-                        }
-
-                        k += 1;
+                    // portrait: the walk to the `r + 1`-th zero coefficient of the band (or its
+                    // end), appending a correction bit to each non-zero one on the way, over
+                    // the mask of the non-zero ones (`zigzag_non_zero_mask`) instead of a test
+                    // of every coefficient. Coefficients placed by this loop lie behind `k`,
+                    // so the mask taken when the block began holds for the rest of the band.
+                    let band = (u64::MAX >> (63 - self.spec_end)) & (u64::MAX << k);
+                    let mut zeros = !non_zero & band;
+                    for _ in 0..r {
+                        zeros &= zeros.wrapping_sub(1);
                     }
+                    let stop = if zeros == 0 { self.spec_end } else { zeros.trailing_zeros() as u8 };
+                    let mut to_refine = non_zero & band & (u64::MAX >> (63 - stop));
+                    while to_refine != 0 {
+                        let at = to_refine.trailing_zeros() as usize;
+                        to_refine &= to_refine - 1;
+                        let coefficient = &mut block[UN_ZIGZAG[at & 63] & 63];
+                        if self.bits_left < 1 {
+                            self.refill(reader)?;
+                            if self.bits_left < 1 && self.marker.is_some() {
+                                return Err(DecodeErrors::Format(
+                                    "Marker found where not expected in refine bit".to_string()
+                                ));
+                            }
+                        }
+                        if self.get_bit() == 1 && (*coefficient & bit) == 0 {
+                            if *coefficient > 0 {
+                                *coefficient = coefficient.wrapping_add(bit);
+                            } else {
+                                *coefficient = coefficient.wrapping_sub(bit);
+                            }
+                        }
+                    }
+                    k = stop;
                 }
 
                 if symbol != 0 {
