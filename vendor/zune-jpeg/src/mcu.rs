@@ -256,7 +256,7 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
                 // process that width up until it's impossible. This is faster than allocation the
                 // full components, which we skipped earlier.
                 if self.is_scaled() {
-                    self.post_process_scaled(pixels, i)?;
+                    self.post_process_scaled(pixels, i, &mut pixels_written)?;
                 } else if all_components_in_first_scan {
                     self.post_process(
                         pixels,

@@ -98,8 +98,11 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
         Ok(())
     }
 
-    /// Colour-converts the output rows of MCU row `i` into `pixels`.
-    pub(crate) fn post_process_scaled(&mut self, pixels: &mut [u8], i: usize) -> Result<(), DecodeErrors> {
+    /// Colour-converts the output rows of MCU row `i` into `pixels`, and sets `pixels_written`
+    /// past them (a lenient decode that stops early fills the rest with grey from there).
+    pub(crate) fn post_process_scaled(
+        &mut self, pixels: &mut [u8], i: usize, pixels_written: &mut usize
+    ) -> Result<(), DecodeErrors> {
         let (width, height) = self.output_dimensions();
         let channels = self.options.jpeg_get_out_colorspace().num_components();
         let rows_per_mcu = self.scaled_rows();
@@ -112,6 +115,7 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
         let Some(out) = pixels.get_mut(first * row_bytes..(first + rows) * row_bytes) else {
             return Err(DecodeErrors::FormatStatic("Output buffer too small"));
         };
+        *pixels_written = (first + rows) * row_bytes;
         let mut samples: [&[i16]; MAX_COMPONENTS] = [&[]; MAX_COMPONENTS];
         for (sample, component) in samples.iter_mut().zip(&self.components) {
             *sample = &component.raw_coeff;
@@ -135,6 +139,7 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
         self.setup_scaled()?;
         let mcu_rows = self.mcu_y;
         let mut block = [0_i32; 64];
+        let mut pixels_written = 0;
         for i in 0..mcu_rows {
             for k in 0..self.components.len() {
                 let blocks_across = self.components[k].width_stride / 8;
@@ -158,7 +163,7 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
                     }
                 }
             }
-            self.post_process_scaled(pixels, i)?;
+            self.post_process_scaled(pixels, i, &mut pixels_written)?;
         }
         Ok(())
     }
