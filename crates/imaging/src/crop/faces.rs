@@ -182,15 +182,14 @@ impl Part {
 /// Each window grown by [`AROUND`] on every side and to at least [`MIN_SIDE`], kept inside
 /// the `width` × `height` copy, and overlapping ones merged, so no pixel is searched twice.
 fn parts_around(windows: &[FaceBox], width: u32, height: u32) -> Vec<Part> {
-    // One side of a part: from `start` for `length` pixels, grown, at least MIN_SIDE long
-    // where the copy allows, inside 0..limit.
+    // One side of a part: from `start` for `length` pixels, grown by AROUND, inside 0..limit,
+    // and at least MIN_SIDE long where the copy allows (grown forwards, then backwards).
     let span = |start: f64, length: f64, limit: u32| -> (u32, u32) {
         let grow = f64::from(AROUND);
         let from = (start - grow).clamp(0.0, f64::from(limit)) as u32;
         let to = ((start + length + grow).clamp(0.0, f64::from(limit)) as u32).max(from);
-        let short = MIN_SIDE.saturating_sub(to - from);
-        let to = (to + short).min(limit);
-        let from = from.saturating_sub(MIN_SIDE.saturating_sub(to - from));
+        let to = to.max(from + MIN_SIDE).min(limit);
+        let from = from.min(to.saturating_sub(MIN_SIDE));
         (from, to - from)
     };
     let mut parts: Vec<Part> = windows
