@@ -46,11 +46,8 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
         let h_max = self.components.iter().map(|c| c.horizontal_sample).max().unwrap_or(1);
         let v_max = self.components.iter().map(|c| c.vertical_sample).max().unwrap_or(1);
         let fits = self.components.iter().all(|c| {
-            let side = |max: usize, own: usize| {
-                (max * 8 % (own * denominator) == 0).then(|| max * 8 / (own * denominator))
-            };
-            matches!(side(h_max, c.horizontal_sample), Some(1 | 2 | 4 | 8))
-                && matches!(side(v_max, c.vertical_sample), Some(1 | 2 | 4 | 8))
+            scaled_side(h_max, c.horizontal_sample, denominator).is_some()
+                && scaled_side(v_max, c.vertical_sample, denominator).is_some()
         });
         if fits {
             self.dct_scale = denominator;
@@ -86,11 +83,12 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
         let (h_max, v_max, scale) = (self.h_max, self.v_max, self.dct_scale);
         let len = self.scaled_stride() * self.scaled_rows();
         for c in &mut self.components {
-            let w = h_max * 8 / (c.horizontal_sample * scale);
-            let h = v_max * 8 / (c.vertical_sample * scale);
-            if !matches!(w, 1 | 2 | 4 | 8) || !matches!(h, 1 | 2 | 4 | 8) {
+            let (Some(w), Some(h)) = (
+                scaled_side(h_max, c.horizontal_sample, scale),
+                scaled_side(v_max, c.vertical_sample, scale)
+            ) else {
                 return Err(DecodeErrors::FormatStatic("Sampling factors changed after the header"));
-            }
+            };
             c.scaled_block = (w, h);
             c.needed = true;
             c.raw_coeff = vec![0; len];
@@ -167,6 +165,16 @@ impl<T: ZByteReaderTrait> JpegDecoder<T> {
         }
         Ok(())
     }
+}
+
+/// Samples along one side of a component's block at 1/`scale`: the `8 × max / own` pixels the
+/// block covers, shrunk; `None` unless that is 1, 2, 4 or 8.
+fn scaled_side(max: usize, own: usize, scale: usize) -> Option<usize> {
+    let covered = max * 8;
+    let divisor = own * scale;
+    (divisor != 0 && covered % divisor == 0)
+        .then(|| covered / divisor)
+        .filter(|side| matches!(side, 1 | 2 | 4 | 8))
 }
 
 /// The top-left `n`×`n` coefficients of a block, which are all a transform to `n`×`n` reads.
