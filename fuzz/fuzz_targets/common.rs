@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 /// Source paths of the decoders whose panics `portrait_imaging::process` is meant to absorb.
-const DECODER_CRATES: [&str; 11] = [
+const DECODER_CRATES: [&str; 12] = [
     "/jpeg-decoder-",
     "/png-0.",
     "/gif-0.",
@@ -21,8 +21,9 @@ const DECODER_CRATES: [&str; 11] = [
     "/weezl-",
     "/miniz_oxide-",
     "/zune-",
-    // jxl-oxide and its parts (jxl-render, jxl-frame, jxl-modular, …).
+    // jxl-rs (the `jxl` crate) and its parts (jxl_simd, jxl_transforms).
     "/jxl-",
+    "/jxl_",
     "/heic-rs-",
 ];
 

@@ -1,4 +1,4 @@
-//! The JPEG XL path: the codestream header parser (ours) and jxl-oxide behind it, through
+//! The JPEG XL path: the codestream header parser (ours) and jxl-rs behind it, through
 //! `portrait_imaging::process`. Inputs that do not already start like JPEG XL get the bare
 //! codestream signature put in front, so that every input reaches this path; inputs whose first
 //! byte is odd are wrapped in a container (`JXL ` signature, `ftyp`, one `jxlc` box) instead.

@@ -85,7 +85,7 @@ pub(crate) fn find(bytes: &[u8], format: Format) -> Found {
             embedded: webp_icc(bytes).map(Embedded::Icc),
             drop_png_chunks: Vec::new(),
         },
-        // JPEG XL describes its colour in the codestream (jxl.rs reads it from jxl-oxide), HEIC
+        // JPEG XL describes its colour in the codestream (jxl.rs reads it from jxl-rs), HEIC
         // and AVIF in their item properties and bitstreams (heif/pixels.rs).
         Format::Gif | Format::Bmp | Format::Jxl | Format::Heic | Format::Avif => Found::default(),
     }

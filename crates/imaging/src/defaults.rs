@@ -66,10 +66,16 @@ pub const RENDITION_BYTES: u64 = 32 * 1024 * 1024;
 /// image is taken as sRGB.
 pub const MAX_PROFILE_BYTES: usize = 1 << 20;
 
-/// Bytes per source pixel [`crate::working_set_bytes`] assumes for JPEG XL, and what jxl-oxide
-/// may allocate for its own buffers (beyond it the decode fails): f32 planes for colour and
-/// alpha (16 bytes a pixel), the interleaved copy it hands over and the RGB image made of it.
-pub const JXL_BYTES_PER_PIXEL: u64 = 32;
+/// Bytes per source pixel [`crate::working_set_bytes`] assumes for JPEG XL: the interleaved
+/// pixels jxl-rs writes (RGBA at 16 bits is 8 bytes a pixel), their converted copy when the
+/// colour is not sRGB, and jxl-rs' own buffers (it renders group by group: measured 0.8 bytes a
+/// pixel for a 16 MP lossy file, 2.5 for a 4 MP lossless one).
+pub const JXL_BYTES_PER_PIXEL: u64 = 20;
+
+/// Samples (pixels × channels, extra channels included) a JPEG XL image or any of its frames
+/// may have, per pixel of [`crate::Limits::max_pixels`]; beyond it jxl-rs refuses the file
+/// before allocating. Room for RGB, alpha and four more extra channels.
+pub const JXL_MAX_SAMPLES_PER_PIXEL: u64 = 8;
 
 /// Most tiles a HEIF/AVIF grid may have. iPhones write 512×512 tiles: 48 for 12 MP, 192 for
 /// 48 MP; 50 MP in 256×256 tiles is 763. Each tile is a separate decode, so a grid of thousands

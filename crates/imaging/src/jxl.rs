@@ -1,17 +1,21 @@
 //! JPEG XL: the size and orientation read from the codestream's first bytes by this module
-//! (so limits are checked before jxl-oxide sees the file), then frames counted and the first
-//! one decoded by [jxl-oxide](https://crates.io/crates/jxl-oxide) (pure Rust), single-threaded.
+//! (so limits are checked before the decoder sees the file), then frames counted and the first
+//! one decoded by [jxl-rs](https://crates.io/crates/jxl) (the JPEG XL project's Rust decoder,
+//! the one in Chromium and Firefox), on the calling thread.
 //!
-//! Colour: XYB-coded images (every lossy one) are rendered straight to sRGB by jxl-oxide,
-//! which needs no colour engine for that; others come out in their own space and go through
-//! [`colour`] like every other format: an enum encoding as its CICP code points, an ICC
-//! profile as it is.
+//! Colour: XYB-coded images (every lossy one) are rendered by jxl-rs straight to sRGB, or to
+//! the enum colour space they name; others come out in their own space. Whatever is not sRGB
+//! goes through [`colour`] like every other format: an ICC profile as it is, an enum encoding
+//! as the profile jxl-rs writes for it.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageBuffer};
-use jxl_oxide::{AllocTracker, EnumColourEncoding, JxlImage, PixelFormat, RenderingIntent};
+use ::jxl::api::{
+    Endianness, Event, ExtraChannel, JxlColorEncoding, JxlColorProfile, JxlColorType,
+    JxlDataFormat, JxlDecoder, JxlDecoderOptions, JxlOutputBuffer, JxlPixelFormat,
+};
 
 use crate::byte_order::{be32, be64};
 use crate::colour::{self, Embedded};
@@ -35,7 +39,7 @@ pub(crate) struct JxlHeader {
 const HEAD_BYTES: usize = 32;
 
 /// Reads the stored size and orientation (ISO/IEC 18181-1 SizeHeader and the start of
-/// ImageMetadata) without jxl-oxide.
+/// ImageMetadata) without the decoder.
 pub(crate) fn header(bytes: &[u8]) -> Result<JxlHeader, ImageError> {
     let head = codestream_head(bytes)?;
     if !head.starts_with(CODESTREAM_MAGIC) {
@@ -149,129 +153,209 @@ impl<'a> Bits<'a> {
     }
 }
 
-/// Memory jxl-oxide may allocate for its own buffers: f32 planes for colour and alpha (up to
-/// 16 bytes a pixel) plus room for its group scratch. Beyond it the decode fails cleanly.
-fn tracker(limits: &Limits) -> AllocTracker {
-    let bytes = limits
-        .max_pixels
-        .saturating_mul(defaults::JXL_BYTES_PER_PIXEL)
-        .saturating_add(1 << 24);
-    AllocTracker::with_limit(usize::try_from(bytes).unwrap_or(usize::MAX))
+/// Decoder options: orientation applied, no preview, and a cap on the samples of the image and
+/// of each frame (pixels × channels; a frame may be larger than the image) beyond which the
+/// decoder fails cleanly instead of allocating.
+fn options(limits: &Limits) -> JxlDecoderOptions {
+    let mut options = JxlDecoderOptions::default();
+    options.sample_limit = usize::try_from(
+        limits
+            .max_pixels
+            .saturating_mul(defaults::JXL_MAX_SAMPLES_PER_PIXEL),
+    )
+    .ok();
+    options
 }
 
-/// Parses the whole file with jxl-oxide (frame headers and tables of contents; no pixel is
-/// decoded), after [`header`] has passed the size limits.
-fn open(bytes: &[u8], limits: &Limits) -> Result<JxlImage, ImageError> {
-    let run = || {
-        JxlImage::builder()
-            .alloc_tracker(tracker(limits))
-            .read(bytes)
-    };
-    match catch_unwind(AssertUnwindSafe(run)) {
-        Ok(Ok(image)) => Ok(image),
-        Ok(Err(_)) => Err(ImageError::corrupt(
-            "JPEG XL data is malformed or truncated",
-        )),
-        Err(_) => Err(ImageError::corrupt("JPEG XL parser panicked")),
-    }
+/// Runs jxl-rs, turning its errors and panics into [`ImageError::Corrupt`].
+fn guarded<T>(run: impl FnOnce() -> Result<T, ImageError>) -> Result<T, ImageError> {
+    catch_unwind(AssertUnwindSafe(run))
+        .unwrap_or_else(|_| Err(ImageError::corrupt("JPEG XL decoder panicked")))
 }
 
-/// Number of displayed frames (keyframes), at most `cap`.
+fn malformed(_: ::jxl::error::Error) -> ImageError {
+    ImageError::corrupt("JPEG XL data is malformed or truncated")
+}
+
+fn truncated() -> ImageError {
+    ImageError::corrupt("JPEG XL data is truncated")
+}
+
+/// Number of displayed frames, at most `cap`, read from the frame headers and tables of
+/// contents without decoding a pixel, after [`header`] has passed the size limits. A cut file
+/// counts the frames before the cut.
 pub(crate) fn frames(bytes: &[u8], limits: &Limits, cap: u32) -> Result<u32, ImageError> {
-    let image = open(bytes, limits)?;
-    let n = u32::try_from(image.num_loaded_keyframes()).unwrap_or(u32::MAX);
-    if n == 0 {
-        return Err(ImageError::corrupt("JPEG XL contains no complete frame"));
-    }
-    Ok(n.min(cap))
+    guarded(|| {
+        let mut options = options(limits);
+        options.scan_frames_only = true;
+        let mut decoder = JxlDecoder::new(options);
+        let mut input = bytes;
+        let complete = loop {
+            match decoder.process(&mut input, None, None).map_err(malformed)? {
+                Event::Complete => break true,
+                Event::NeedMoreInput { .. } => break false,
+                _ => {}
+            }
+        };
+        let scanned = decoder.scanned_frames().len();
+        // Cut short: the last frame recorded may lack sections, so it does not count (a cut
+        // between two frames undercounts by one, which only the frame limit sees).
+        let whole = if complete { scanned } else { scanned.saturating_sub(1) };
+        if whole == 0 {
+            return Err(if complete {
+                ImageError::corrupt("JPEG XL contains no frame")
+            } else {
+                truncated()
+            });
+        }
+        Ok(u32::try_from(whole).unwrap_or(u32::MAX).min(cap))
+    })
 }
 
-/// Decodes the first frame to 8-bit RGB (alpha composited later, with the other formats),
-/// **with its orientation already applied** (jxl-oxide always orients what it renders).
+/// Decodes the first frame to 8-bit (or, from deeper sources, 16-bit) grey or RGB with alpha
+/// where there is some (composited later, with the other formats), **with its orientation
+/// already applied** (jxl-rs orients what it renders), converted to sRGB.
 pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, ImageError> {
-    let mut image = open(bytes, limits)?;
-    let metadata = &image.image_header().metadata;
-    let sixteen = metadata.bit_depth.bits_per_sample() > 8;
-    let grey = metadata.grayscale();
-    let encoding = &metadata.colour_encoding;
-    let embedded = if metadata.xyb_encoded {
-        // XYB to any enum encoding is jxl-oxide's own arithmetic: ask for sRGB directly.
-        let srgb = if grey {
-            EnumColourEncoding::gray_srgb(RenderingIntent::Relative)
-        } else {
-            EnumColourEncoding::srgb(RenderingIntent::Relative)
-        };
-        image.request_color_encoding(srgb);
-        None
-    } else if encoding.want_icc() {
-        image
-            .original_icc()
-            .filter(|icc| icc.len() <= defaults::MAX_PROFILE_BYTES)
-            .map(|icc| Embedded::Icc(icc.to_vec()))
-    } else if encoding.is_srgb() {
-        None
-    } else {
-        encoding.cicp().map(Embedded::Cicp)
-    };
-    let format = image.pixel_format();
-    if format.has_black() {
-        return Err(ImageError::corrupt("JPEG XL CMYK images are not supported"));
-    }
-    let render = catch_unwind(AssertUnwindSafe(|| image.render_frame(0)))
-        .map_err(|_| ImageError::corrupt("JPEG XL decoder panicked"))?
-        .map_err(|_| ImageError::corrupt("JPEG XL data is malformed or truncated"))?;
-    let mut stream = render.stream();
-    let (w, h) = (stream.width(), stream.height());
-    let channels = stream.channels() as usize;
-    let len = (w as usize)
-        .checked_mul(h as usize)
-        .and_then(|p| p.checked_mul(channels))
-        .ok_or_else(|| ImageError::corrupt("JPEG XL frame is too large"))?;
-    let wrong = || ImageError::corrupt("JPEG XL decoder returned an unexpected layout");
-    let dynamic = if sixteen {
-        let mut buf = vec![0u16; len];
-        if stream.write_to_buffer(&mut buf) != len {
-            return Err(wrong());
-        }
-        match (format, channels) {
-            (PixelFormat::Gray, 1) => {
-                ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLuma16)
-            }
-            (PixelFormat::Graya, 2) => {
-                ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLumaA16)
-            }
-            (PixelFormat::Rgb, 3) => ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageRgb16),
-            (PixelFormat::Rgba, 4) => {
-                ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageRgba16)
-            }
-            _ => None,
-        }
-    } else {
-        let mut buf = vec![0u8; len];
-        if stream.write_to_buffer(&mut buf) != len {
-            return Err(wrong());
-        }
-        match (format, channels) {
-            (PixelFormat::Gray, 1) => {
-                ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLuma8)
-            }
-            (PixelFormat::Graya, 2) => {
-                ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageLumaA8)
-            }
-            (PixelFormat::Rgb, 3) => ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageRgb8),
-            (PixelFormat::Rgba, 4) => {
-                ImageBuffer::from_raw(w, h, buf).map(DynamicImage::ImageRgba8)
-            }
-            _ => None,
-        }
-    }
-    .ok_or_else(wrong)?;
+    let (image, embedded) = guarded(|| first_frame(bytes, limits))?;
     Ok(colour::timed(|| {
-        match colour::conversion(embedded.as_ref(), colour::space_of(&dynamic)) {
-            Some(c) => c.apply(dynamic),
-            None => dynamic,
+        match colour::conversion(embedded.as_ref(), colour::space_of(&image)) {
+            Some(c) => c.apply(image),
+            None => image,
         }
     }))
+}
+
+/// The first frame's pixels, and the colour space they are in when it is not sRGB.
+fn first_frame(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(DynamicImage, Option<Embedded>), ImageError> {
+    let mut decoder = JxlDecoder::new(options(limits));
+    let mut input = bytes;
+    loop {
+        match decoder.process(&mut input, None, None).map_err(malformed)? {
+            Event::BasicInfo => break,
+            Event::NeedMoreInput { .. } => return Err(truncated()),
+            _ => {}
+        }
+    }
+    let info = decoder.basic_info().ok_or_else(truncated)?;
+    let (width, height) = info.size;
+    let sixteen = info.bit_depth.bits_per_sample() > 8;
+    let alpha = info
+        .extra_channels
+        .iter()
+        .any(|c| c.ec_type == ExtraChannel::Alpha);
+    let extra = info.extra_channels.len();
+    if decoder.embedded_color_profile().is_some_and(|p| p.is_cmyk()) {
+        return Err(ImageError::corrupt("JPEG XL CMYK images are not supported"));
+    }
+    let grey = decoder
+        .current_pixel_format()
+        .is_some_and(|f| f.color_type.is_grayscale());
+    let color_type = match (grey, alpha) {
+        (true, false) => JxlColorType::Grayscale,
+        (true, true) => JxlColorType::GrayscaleAlpha,
+        (false, false) => JxlColorType::Rgb,
+        (false, true) => JxlColorType::Rgba,
+    };
+    let data_format = if sixteen {
+        JxlDataFormat::U16 {
+            endianness: Endianness::native(),
+            bit_depth: 16,
+        }
+    } else {
+        JxlDataFormat::U8 { bit_depth: 8 }
+    };
+    decoder
+        .set_pixel_format(JxlPixelFormat {
+            color_type,
+            color_data_format: Some(data_format),
+            // Alpha goes into the interleaved pixels; other extra channels are not needed.
+            extra_channel_format: vec![None; extra],
+        })
+        .map_err(malformed)?;
+    // XYB (every lossy file) is rendered straight to sRGB, or to the enum space it names; other
+    // files come out in their own space.
+    let embedded = decoder
+        .output_color_profile()
+        .and_then(|profile| unless_srgb(profile, grey));
+
+    let samples = color_type.samples_per_pixel();
+    let row_samples = width
+        .checked_mul(samples)
+        .ok_or_else(|| ImageError::corrupt("JPEG XL frame is too large"))?;
+    let len = row_samples
+        .checked_mul(height)
+        .ok_or_else(|| ImageError::corrupt("JPEG XL frame is too large"))?;
+    // u16 storage keeps 16-bit rows aligned, as the decoder requires.
+    let mut pixels16 = vec![0u16; if sixteen { len } else { 0 }];
+    let mut pixels8 = vec![0u8; if sixteen { 0 } else { len }];
+    let (buffer, row_bytes): (&mut [u8], usize) = if sixteen {
+        (bytemuck::cast_slice_mut(&mut pixels16), row_samples * 2)
+    } else {
+        (&mut pixels8, row_samples)
+    };
+    let mut output = [JxlOutputBuffer::new(buffer, height, row_bytes)];
+    loop {
+        match decoder
+            .process(&mut input, Some(&mut output), None)
+            .map_err(malformed)?
+        {
+            Event::FrameComplete { .. } => break,
+            Event::NeedMoreInput { .. } | Event::Complete => return Err(truncated()),
+            _ => {}
+        }
+    }
+    let (w, h) = (
+        u32::try_from(width).map_err(|_| ImageError::corrupt("JPEG XL frame is too large"))?,
+        u32::try_from(height).map_err(|_| ImageError::corrupt("JPEG XL frame is too large"))?,
+    );
+    let image = match (sixteen, color_type) {
+        (false, JxlColorType::Grayscale) => {
+            ImageBuffer::from_raw(w, h, pixels8).map(DynamicImage::ImageLuma8)
+        }
+        (false, JxlColorType::GrayscaleAlpha) => {
+            ImageBuffer::from_raw(w, h, pixels8).map(DynamicImage::ImageLumaA8)
+        }
+        (false, JxlColorType::Rgb) => {
+            ImageBuffer::from_raw(w, h, pixels8).map(DynamicImage::ImageRgb8)
+        }
+        (false, _) => ImageBuffer::from_raw(w, h, pixels8).map(DynamicImage::ImageRgba8),
+        (true, JxlColorType::Grayscale) => {
+            ImageBuffer::from_raw(w, h, pixels16).map(DynamicImage::ImageLuma16)
+        }
+        (true, JxlColorType::GrayscaleAlpha) => {
+            ImageBuffer::from_raw(w, h, pixels16).map(DynamicImage::ImageLumaA16)
+        }
+        (true, JxlColorType::Rgb) => {
+            ImageBuffer::from_raw(w, h, pixels16).map(DynamicImage::ImageRgb16)
+        }
+        (true, _) => ImageBuffer::from_raw(w, h, pixels16).map(DynamicImage::ImageRgba16),
+    }
+    .ok_or_else(|| ImageError::corrupt("JPEG XL decoder returned an unexpected layout"))?;
+    Ok((image, embedded))
+}
+
+/// The colour space of the decoded pixels for [`colour`], or `None` for sRGB. An enum
+/// encoding becomes the ICC profile jxl-rs writes for it.
+fn unless_srgb(profile: &JxlColorProfile, grey: bool) -> Option<Embedded> {
+    match profile {
+        JxlColorProfile::Icc(icc) => {
+            (icc.len() <= defaults::MAX_PROFILE_BYTES).then(|| Embedded::Icc(icc.clone()))
+        }
+        JxlColorProfile::Simple(encoding) => {
+            let srgb = JxlColorProfile::Simple(JxlColorEncoding::srgb(grey));
+            if profile.same_color_encoding(&srgb) {
+                return None;
+            }
+            encoding
+                .maybe_create_profile()
+                .ok()
+                .flatten()
+                .map(Embedded::Icc)
+        }
+    }
 }
 
 #[cfg(test)]

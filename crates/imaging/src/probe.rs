@@ -127,7 +127,7 @@ pub(crate) fn read_header(
         }
         Format::Jxl => {
             let h = jxl::header(bytes)?;
-            // The size is checked before jxl-oxide parses the frames, whose tables grow with it.
+            // The size is checked before jxl-rs parses the frames, whose tables grow with it.
             check_size(h.width, h.height, limits)?;
             check_density(h.width, h.height, bytes.len())?;
             let frames = jxl::frames(bytes, limits, frame_cap)?;

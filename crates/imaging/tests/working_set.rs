@@ -38,6 +38,10 @@ fn the_estimate_covers_the_real_peak_and_refused_headers_cost_nothing() {
         "lossy-320x180.webp",
         "bmp24-96x72.bmp",
         "static-120x80.gif",
+        "jxl-lossy-400x300.jxl",
+        "jxl-alpha-120x120.jxl",
+        "colour-p3-16bit-96x60.jxl",
+        "jxl-animated-3frames-80x60.jxl",
     ]
     .iter()
     .chain(HEIF_PICTURES.iter())

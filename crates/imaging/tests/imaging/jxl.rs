@@ -1,6 +1,6 @@
 //! JPEG XL (fixtures made by cjxl 0.7, see fixtures/images/make_jxl_fixtures.sh): every kind
 //! cjxl writes decodes to the standard rendition set, orientation is applied once, colour is
-//! converted, and limits are checked from the codestream header before jxl-oxide runs.
+//! converted, and limits are checked from the codestream header before jxl-rs runs.
 
 use portrait_imaging::testing::mean_delta_e00;
 use portrait_imaging::{probe, process, Format, ImageError, Limits, Options};
@@ -33,6 +33,8 @@ fn every_kind_cjxl_writes_is_accepted() {
         // Stored 160×90, orientation 6.
         ("jxl-orient6-160x90.jxl", (90, 160), 1),
         ("jxl-recompressed-orient6-160x90.jxl", (90, 160), 1),
+        ("jxl-grey-240x150.jxl", (240, 150), 1),
+        ("jxl-gray16-linear-160x100.jxl", (160, 100), 1),
     ];
     for (name, displayed, frames) in cases {
         let p =
@@ -118,13 +120,40 @@ fn animated_uses_the_first_frame() {
 
 #[test]
 fn colour_encodings_are_converted_to_srgb() {
-    // P3 as enum primaries (XYB, rendered to sRGB by jxl-oxide) and a 16-bit lossless P3 with
+    // P3 as enum primaries (XYB, rendered to P3 by jxl-rs, then converted by moxcms) and a 16-bit lossless P3 with
     // its ICC profile (converted by moxcms at 16 bits).
     let direct = check_against("colour-p3-256x160.jxl", "colour-srgb-256x160.jpg");
     // Lossy (distance 0.5): the encoder's own error is most of this.
     assert!(direct <= 1.5, "P3 enum: {direct:.3}");
     let direct = check_against("colour-p3-16bit-96x60.jxl", "colour-srgb-96x60.png");
     assert!(direct <= 0.05, "16-bit P3 ICC: {direct:.3}");
+}
+
+#[test]
+fn grey_stays_grey_and_is_converted() {
+    // Lossy grey (XYB, enum sRGB): like the JPEG it was made from, within the encoder's error.
+    // Lossless 16-bit grey with a linear ICC profile: like lcms2's conversion of its PNG source
+    // (colour.rs explains the 0.8: moxcms and lcms2 part ways in the deep shadows of that curve).
+    for (jxl, truth, most) in [
+        ("jxl-grey-240x150.jxl", "gray-240x150.jpg", 1.5),
+        (
+            "jxl-gray16-linear-160x100.jxl",
+            "colour-gray16-linear-reference-160x100.png",
+            0.8,
+        ),
+    ] {
+        let (a, b) = (full(jxl), full(truth));
+        assert_eq!((a.width, a.height), (b.width, b.height), "{jxl}");
+        let de = mean_delta_e00(&a.data, &b.data);
+        println!("{jxl} vs {truth}: mean ΔE00 {de:.3}");
+        assert!(de <= most, "{jxl} vs {truth}: mean ΔE00 {de:.3}");
+        assert!(
+            a.data
+                .chunks_exact(3)
+                .all(|p| p[0].abs_diff(p[1]) <= 2 && p[1].abs_diff(p[2]) <= 2),
+            "{jxl} is no longer grey"
+        );
+    }
 }
 
 /// A bare codestream declaring `width` × `height` (the 30-bit size forms), default metadata,
@@ -171,7 +200,7 @@ fn limits_are_checked_from_the_header() {
             ..
         })
     ));
-    // Under every limit: jxl-oxide then finds no frame.
+    // Under every limit: jxl-rs then finds no frame.
     assert!(matches!(
         process(&codestream(64, 64, 100), &Options::default()),
         Err(ImageError::Corrupt { .. })
