@@ -10,12 +10,12 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use image::metadata::Orientation;
-use image::{DynamicImage, ImageBuffer};
 use ::jxl::api::{
     Endianness, Event, ExtraChannel, JxlColorEncoding, JxlColorProfile, JxlColorType,
     JxlDataFormat, JxlDecoder, JxlDecoderOptions, JxlOutputBuffer, JxlPixelFormat,
 };
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageBuffer};
 
 use crate::byte_order::{be32, be64};
 use crate::colour::{self, Embedded};
@@ -200,7 +200,11 @@ pub(crate) fn frames(bytes: &[u8], limits: &Limits, cap: u32) -> Result<u32, Ima
         let scanned = decoder.scanned_frames().len();
         // Cut short: the last frame recorded may lack sections, so it does not count (a cut
         // between two frames undercounts by one, which only the frame limit sees).
-        let whole = if complete { scanned } else { scanned.saturating_sub(1) };
+        let whole = if complete {
+            scanned
+        } else {
+            scanned.saturating_sub(1)
+        };
         if whole == 0 {
             return Err(if complete {
                 ImageError::corrupt("JPEG XL contains no frame")
@@ -247,7 +251,10 @@ fn first_frame(
         .iter()
         .any(|c| c.ec_type == ExtraChannel::Alpha);
     let extra = info.extra_channels.len();
-    if decoder.embedded_color_profile().is_some_and(|p| p.is_cmyk()) {
+    if decoder
+        .embedded_color_profile()
+        .is_some_and(|p| p.is_cmyk())
+    {
         return Err(ImageError::corrupt("JPEG XL CMYK images are not supported"));
     }
     let grey = decoder
