@@ -288,13 +288,11 @@ fn first_frame(
         .output_color_profile()
         .and_then(|profile| unless_srgb(profile, grey));
 
-    let samples = color_type.samples_per_pixel();
+    let too_large = || ImageError::corrupt("JPEG XL frame is too large");
     let row_samples = width
-        .checked_mul(samples)
-        .ok_or_else(|| ImageError::corrupt("JPEG XL frame is too large"))?;
-    let len = row_samples
-        .checked_mul(height)
-        .ok_or_else(|| ImageError::corrupt("JPEG XL frame is too large"))?;
+        .checked_mul(color_type.samples_per_pixel())
+        .ok_or_else(too_large)?;
+    let len = row_samples.checked_mul(height).ok_or_else(too_large)?;
     // u16 storage keeps 16-bit rows aligned, as the decoder requires.
     let mut pixels16 = vec![0u16; if sixteen { len } else { 0 }];
     let mut pixels8 = vec![0u8; if sixteen { 0 } else { len }];
@@ -314,10 +312,8 @@ fn first_frame(
             _ => {}
         }
     }
-    let (w, h) = (
-        u32::try_from(width).map_err(|_| ImageError::corrupt("JPEG XL frame is too large"))?,
-        u32::try_from(height).map_err(|_| ImageError::corrupt("JPEG XL frame is too large"))?,
-    );
+    let w = u32::try_from(width).map_err(|_| too_large())?;
+    let h = u32::try_from(height).map_err(|_| too_large())?;
     let image = match (sixteen, color_type) {
         (false, JxlColorType::Grayscale) => {
             ImageBuffer::from_raw(w, h, pixels8).map(DynamicImage::ImageLuma8)
