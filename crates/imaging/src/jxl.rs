@@ -314,27 +314,25 @@ fn first_frame(
     }
     let w = u32::try_from(width).map_err(|_| too_large())?;
     let h = u32::try_from(height).map_err(|_| too_large())?;
-    let image = match (sixteen, color_type) {
-        (false, JxlColorType::Grayscale) => {
-            ImageBuffer::from_raw(w, h, pixels8).map(DynamicImage::ImageLuma8)
-        }
-        (false, JxlColorType::GrayscaleAlpha) => {
-            ImageBuffer::from_raw(w, h, pixels8).map(DynamicImage::ImageLumaA8)
-        }
-        (false, JxlColorType::Rgb) => {
-            ImageBuffer::from_raw(w, h, pixels8).map(DynamicImage::ImageRgb8)
-        }
-        (false, _) => ImageBuffer::from_raw(w, h, pixels8).map(DynamicImage::ImageRgba8),
-        (true, JxlColorType::Grayscale) => {
-            ImageBuffer::from_raw(w, h, pixels16).map(DynamicImage::ImageLuma16)
-        }
-        (true, JxlColorType::GrayscaleAlpha) => {
-            ImageBuffer::from_raw(w, h, pixels16).map(DynamicImage::ImageLumaA16)
-        }
-        (true, JxlColorType::Rgb) => {
-            ImageBuffer::from_raw(w, h, pixels16).map(DynamicImage::ImageRgb16)
-        }
-        (true, _) => ImageBuffer::from_raw(w, h, pixels16).map(DynamicImage::ImageRgba16),
+    // The same four layouts at either depth.
+    macro_rules! wrap {
+        ($pixels:expr, $grey:ident, $grey_alpha:ident, $rgb:ident, $rgba:ident) => {
+            match color_type {
+                JxlColorType::Grayscale => {
+                    ImageBuffer::from_raw(w, h, $pixels).map(DynamicImage::$grey)
+                }
+                JxlColorType::GrayscaleAlpha => {
+                    ImageBuffer::from_raw(w, h, $pixels).map(DynamicImage::$grey_alpha)
+                }
+                JxlColorType::Rgb => ImageBuffer::from_raw(w, h, $pixels).map(DynamicImage::$rgb),
+                _ => ImageBuffer::from_raw(w, h, $pixels).map(DynamicImage::$rgba),
+            }
+        };
+    }
+    let image = if sixteen {
+        wrap!(pixels16, ImageLuma16, ImageLumaA16, ImageRgb16, ImageRgba16)
+    } else {
+        wrap!(pixels8, ImageLuma8, ImageLumaA8, ImageRgb8, ImageRgba8)
     }
     .ok_or_else(|| ImageError::corrupt("JPEG XL decoder returned an unexpected layout"))?;
     Ok((image, embedded))
